@@ -1,0 +1,52 @@
+"""Session rules for officials and everyone: idle expiry, and a second factor for officials."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class IdleSessionTimeoutMiddleware:
+    """Ends a logged-in session after TINHSO_IDLE_TIMEOUT seconds without a request."""
+
+    key = "tinhso_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.key)
+            if last_seen is not None and now - last_seen > settings.TINHSO_IDLE_TIMEOUT:
+                logout(request)
+                return redirect(f"{reverse('account_login')}?het_phien=1")
+            request.session[self.key] = now
+        return self.get_response(request)
+
+
+class OfficialMfaRequiredMiddleware:
+    """An official without a TOTP authenticator can only set one up (or log out)."""
+
+    allowed_prefixes = ("/tai-khoan/", "/static/", "/i18n/", "/healthz", "/readyz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "is_official", False)
+            and not request.path.startswith(self.allowed_prefixes)
+            and not request.path.startswith("/api/")
+        ):
+            from allauth.mfa.models import Authenticator
+
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,5 @@
+"""HTTP API of core: administrative units and agencies."""
+
+from ninja import Router
+
+router = Router(tags=["core"])

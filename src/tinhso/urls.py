@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tinhso.api.root import api
+
+handler400 = "tinhso.web.views.bad_request"
+handler403 = "tinhso.web.views.permission_denied"
+handler404 = "tinhso.web.views.page_not_found"
+handler500 = "tinhso.web.views.server_error"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("quan-tri/", admin.site.urls),
+    path("tai-khoan/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tinhso.web.urls")),
+]
