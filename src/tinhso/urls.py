@@ -1,7 +1,11 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from tinhso.api.root import api
+
+# The admin logs in through allauth too: same lockout, same second factor.
+admin.site.login = secure_admin_login(admin.site.login)
 
 handler400 = "tinhso.web.views.bad_request"
 handler403 = "tinhso.web.views.permission_denied"

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "tinhso.accounts"
     label = "accounts"
     verbose_name = _("Tài khoản")
+
+    def ready(self):
+        from tinhso.accounts import receivers
+
+        receivers.connect()

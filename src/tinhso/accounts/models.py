@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.accounts.validators import validate_personal_id, validate_tax_code
 from tinhso.core.models import Agency
 
 
@@ -16,15 +18,28 @@ class UserKind(models.TextChoices):
     OFFICIAL = "official", _("Cán bộ, công chức")
 
 
+class UserManager(DjangoUserManager):
+    """`createsuperuser` makes an official: the IT team are officials (a citizen account needs a
+    personal id, and officials must set up a second factor)."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("kind", UserKind.OFFICIAL)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """One account. Citizens log in with their 12-digit personal identification number, businesses
     with their tax code, officials with a username given by their agency admin."""
 
     kind = models.CharField(_("loại tài khoản"), max_length=10, choices=UserKind.choices, default=UserKind.CITIZEN)
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
-    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, null=True, blank=True, unique=True)
-    tax_code = models.CharField(_("mã số thuế"), max_length=14, null=True, blank=True, unique=True)
+    personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, null=True, blank=True,
+                                   unique=True, validators=[validate_personal_id])
+    tax_code = models.CharField(_("mã số thuế"), max_length=14, null=True, blank=True, unique=True,
+                                validators=[validate_tax_code])
     phone = models.CharField(_("số điện thoại"), max_length=15, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("tài khoản")
@@ -70,6 +85,12 @@ class AgencyRole(models.Model):
         verbose_name_plural = _("vai trò tại cơ quan")
         constraints = [
             models.UniqueConstraint(fields=["user", "agency", "role"], name="agency_role_unique"),
+            # valid_to is exclusive; valid_to == valid_from is an empty period (a revoked future grant).
+            models.CheckConstraint(
+                condition=(Q(valid_to__isnull=True) | Q(valid_from__isnull=True)
+                           | Q(valid_to__gte=F("valid_from"))),
+                name="agency_role_valid_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,6 +107,7 @@ class ApiToken(models.Model):
                              help_text=_("Tài khoản kỹ thuật mà hệ thống hành động thay mặt."))
     token_sha256 = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

@@ -89,4 +89,7 @@ caller_auth = [SessionAuth(), BearerTokenAuth()]
 
 from tinhso.core.api import router as core_router  # noqa: E402  (routers import `api` helpers)
 
+from tinhso.accounts.api import router as accounts_router  # noqa: E402
+
 api.add_router("/", core_router)
+api.add_router("/", accounts_router)

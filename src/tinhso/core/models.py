@@ -41,8 +41,11 @@ class AdministrativeUnit(models.Model):
         verbose_name_plural = _("đơn vị hành chính")
         ordering = ["level", "code"]
         constraints = [
+            # Two partial constraints rather than nulls_distinct=False, which SQLite ignores.
             models.UniqueConstraint(fields=["level", "code", "valid_from"], name="unit_unique_code_per_era",
-                                    nulls_distinct=False),
+                                    condition=Q(valid_from__isnull=False)),
+            models.UniqueConstraint(fields=["level", "code"], name="unit_unique_code_first_era",
+                                    condition=Q(valid_from__isnull=True)),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
                 name="unit_valid_range",
@@ -154,7 +157,10 @@ class CalendarDay(models.Model):
         verbose_name_plural = _("lịch làm việc")
         ordering = ["date"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "province"], name="calendar_day_unique", nulls_distinct=False),
+            models.UniqueConstraint(fields=["date", "province"], name="calendar_day_unique",
+                                    condition=Q(province__isnull=False)),
+            models.UniqueConstraint(fields=["date"], name="calendar_day_unique_national",
+                                    condition=Q(province__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,41 @@
+"""Sets up the demo: schema and reference data, demo agencies of three provinces, demo accounts.
+
+Idempotent: running it again changes nothing and prints the same accounts. Refuses to run
+outside demo mode (TINHSO_DEMO=1), because it creates accounts with a published password.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tinhso.accounts.demo import DemoNotAllowed, demo_accounts_create, demo_enabled
+from tinhso.core.units import agencies_load_demo
+
+
+class Command(BaseCommand):
+    help = "Cài đặt dữ liệu trình diễn. / Set up the demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url: str, **options):
+        if not demo_enabled():
+            raise CommandError("Chỉ chạy được ở chế độ trình diễn (TINHSO_DEMO=1). / Demo mode only.")
+        call_command("migrate", interactive=False, verbosity=0)
+        agencies = agencies_load_demo()
+        try:
+            accounts = demo_accounts_create(province_code=settings.TINHSO_PROVINCE)
+        except DemoNotAllowed as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
+        self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
+        self.stdout.write("Tài khoản trình diễn / demo accounts:")
+        width = max(len(a.username) for a in accounts)
+        for account in accounts:
+            where = f" — {account.role} @ {account.agency}" if account.role else ""
+            line = f"  {account.username:<{width}}  mật khẩu: {account.password}  [{account.kind}] {account.full_name}{where}"
+            if account.totp_secret:
+                line += f"\n  {'':<{width}}  TOTP: {account.totp_secret}  (mã hiện tại: tinhso demo_totp {account.username})"
+            self.stdout.write(line)
