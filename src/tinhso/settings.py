@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from local static files (no CDN; CSP allows self only)
     # tinhso, lowest layer first: an app imports only the apps above it in this list.
     "tinhso.core",
     "tinhso.accounts",
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that errors raised by any later middleware carry the reference id too.
+    "tinhso.web.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,7 +90,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "tinhso.accounts.middleware.IdleSessionTimeoutMiddleware",
     "tinhso.accounts.middleware.OfficialMfaRequiredMiddleware",
-    "tinhso.web.middleware.RequestIdMiddleware",
     # Last, so that it sees the final authentication result.
     "axes.middleware.AxesMiddleware",
 ]
@@ -257,8 +259,11 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "tinhso.web.middleware.RequestIdLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TINHSO_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+
+from tinhso.web.context_processors import clear_province_cache
 
 CHROMIUM = Path(os.environ.get("TINHSO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -66,7 +67,7 @@ def province(transactional_db, settings):
 def page(browser, live_server, province):
     """A fresh phone-sized page (360 × 740); `page.problems` collects console errors (CSP
     violations among them) and uncaught script errors."""
-    cache.clear()
+    clear_province_cache()
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
     page = context.new_page()
     page.problems = []
@@ -75,7 +76,7 @@ def page(browser, live_server, province):
     page.base_url = live_server.url
     yield page
     context.close()
-    cache.clear()
+    clear_province_cache()
 
 
 @pytest.fixture

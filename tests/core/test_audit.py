@@ -94,3 +94,15 @@ def test_the_tinhso_command_exits_non_zero_on_tampering(capsys):
     _tamper("UPDATE {table} SET actor = 'someone-else' WHERE seq = 3", [])
     assert tinhso_main(["check-audit"]) == 1
     assert "#3" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_log_and_the_guard_is_back_afterwards():
+    """`flush` empties every table on both databases (live-server tests flush after each test);
+    the append-only guard must be in place again once it is done."""
+    _three_entries()
+    call_command("flush", interactive=False, verbosity=0)
+    assert AuditEntry.objects.count() == 0
+    audit_record(action="login.succeeded", object_type="user", object_id=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).delete()

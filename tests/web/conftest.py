@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+
+from tinhso.web.context_processors import clear_province_cache
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The header caches the deployment's province: each test starts without it."""
-    cache.clear()
+def _fresh_province_cache():
+    """The header caches the deployment's province: each test starts without it. Only that key is
+    dropped: with Redis, cache.clear() would empty the database that parallel workers share."""
+    clear_province_cache()
     yield
-    cache.clear()
+    clear_province_cache()
 
 
 @pytest.fixture

@@ -2,44 +2,15 @@
 
 from django.db import migrations, models
 
-TABLE = "core_auditentry"
-
-PG_FORWARD = f"""
-CREATE OR REPLACE FUNCTION tinhso_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'Nhật ký kiểm toán chỉ được ghi thêm / the audit log is append-only';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION tinhso_audit_append_only();
-"""
-PG_BACKWARD = f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}; DROP FUNCTION IF EXISTS tinhso_audit_append_only();"
-
-SQLITE_FORWARD = [
-    f"CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
-    f"CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
-]
-SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS {TABLE}_no_update;", f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;"]
+from tinhso.core.audit_guard import audit_guard_install, audit_guard_remove
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+    audit_guard_install(schema_editor.execute, schema_editor.connection.vendor)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
-
-
+    audit_guard_remove(schema_editor.execute, schema_editor.connection.vendor)
 
 
 class Migration(migrations.Migration):

@@ -32,10 +32,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
         self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
         self.stdout.write("Tài khoản trình diễn / demo accounts:")
+        self.stdout.write(
+            "Cán bộ cần mã TOTP: thêm khóa TOTP vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng\n"
+            "  SECRET_KEY=$(cat var/secret_key) TINHSO_DEMO=1 .venv/bin/tinhso demo_totp <tên đăng nhập>"
+        )
         width = max(len(a.username) for a in accounts)
         for account in accounts:
             where = f" — {account.role} @ {account.agency}" if account.role else ""
             line = f"  {account.username:<{width}}  mật khẩu: {account.password}  [{account.kind}] {account.full_name}{where}"
             if account.totp_secret:
-                line += f"\n  {'':<{width}}  TOTP: {account.totp_secret}  (mã hiện tại: tinhso demo_totp {account.username})"
+                line += f"\n  {'':<{width}}  TOTP: {account.totp_secret}"
             self.stdout.write(line)
