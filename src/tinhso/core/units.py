@@ -93,6 +93,18 @@ def _first_day(start: dt.date | None, end: dt.date | None) -> dt.date:
     return end - dt.timedelta(days=1) if end is not None else dt.date.today()
 
 
+def _stage(row, values: dict, fields, to_create: list, to_update: list, result: LoadResult, *, make) -> None:
+    """Queue one upsert: a new row, a changed row, or count it unchanged."""
+    if row is None:
+        to_create.append(make())
+    elif any(getattr(row, f) != values[f] for f in fields):
+        for f in fields:
+            setattr(row, f, values[f])
+        to_update.append(row)
+    else:
+        result.unchanged += 1
+
+
 def _upsert_units(Unit, level: str, rows: list[dict[str, str]], eras: _Eras, result: LoadResult) -> None:
     fields = ("name", "division_type", "name_folded", "parent_id", "valid_to")
     existing = {(u.level, u.code, u.valid_from): u for u in Unit.objects.filter(level=level)}
@@ -111,15 +123,8 @@ def _upsert_units(Unit, level: str, rows: list[dict[str, str]], eras: _Eras, res
             "parent_id": parent_id,
             "valid_to": end,
         }
-        unit = existing.get((row["level"], row["code"], start))
-        if unit is None:
-            to_create.append(Unit(level=row["level"], code=row["code"], valid_from=start, **values))
-        elif any(getattr(unit, f) != values[f] for f in fields):
-            for f in fields:
-                setattr(unit, f, values[f])
-            to_update.append(unit)
-        else:
-            result.unchanged += 1
+        _stage(existing.get((row["level"], row["code"], start)), values, fields, to_create, to_update, result,
+               make=lambda: Unit(level=row["level"], code=row["code"], valid_from=start, **values))
     Unit.objects.bulk_create(to_create, batch_size=BATCH)
     Unit.objects.bulk_update(to_update, fields, batch_size=BATCH)
     result.created += len(to_create)
@@ -139,15 +144,8 @@ def _upsert_lineage(Unit, Lineage, rows: list[dict[str, str]], result: LoadResul
         )
         values = {"kind": row["kind"], "effective_on": day, "source": row["source"]}
         seen.add(key)
-        edge = existing.get(key)
-        if edge is None:
-            to_create.append(Lineage(predecessor_id=key[0], successor_id=key[1], **values))
-        elif any(getattr(edge, f) != values[f] for f in fields):
-            for f in fields:
-                setattr(edge, f, values[f])
-            to_update.append(edge)
-        else:
-            result.unchanged += 1
+        _stage(existing.get(key), values, fields, to_create, to_update, result,
+               make=lambda: Lineage(predecessor_id=key[0], successor_id=key[1], **values))
     # Lineage is nothing but the file's content (nothing points at an edge): drop edges it no longer has.
     stale = [edge.pk for key, edge in existing.items() if key not in seen]
     for start in range(0, len(stale), BATCH):
