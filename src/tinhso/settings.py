@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     # tinhso, lowest layer first: an app imports only the apps above it in this list.
     "tinhso.core",
     "tinhso.accounts",
+    "tinhso.catalog",
+    "tinhso.dossiers",
     "tinhso.web",
 ]
 
@@ -245,6 +247,12 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": DATA_DIR / "media"},
     },
+    # Dossier attachments: outside the web root, served only through a permission-checked view.
+    "dossier_files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("TINHSO_FILES_DIR", DATA_DIR / "files")),
+                    "base_url": None, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -271,3 +279,13 @@ LOGGING = {
 # --- API ----------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 500
+
+# --- One-stop processing ---------------------------------------------------------------------
+# Largest attachment accepted, in bytes (each file), and the content types accepted, detected
+# from the file's bytes, never from its name.
+TINHSO_ATTACHMENT_MAX_BYTES = int(os.environ.get("TINHSO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+TINHSO_ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+# Dossier code generator (dotted path to a callable(agency, day, seq) -> str); see dossiers/codes.py.
+TINHSO_DOSSIER_CODE = os.environ.get("TINHSO_DOSSIER_CODE", "tinhso.dossiers.codes.qcvn_code")
+# A dossier is "due soon" in the inbox when its current step ends within this many working hours.
+TINHSO_DUE_SOON_HOURS = int(os.environ.get("TINHSO_DUE_SOON_HOURS", 8))
