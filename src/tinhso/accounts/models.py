@@ -68,6 +68,9 @@ class Role(models.TextChoices):
     RESULT_CLERK = "result_clerk", _("Cán bộ trả kết quả")
     AGENCY_ADMIN = "agency_admin", _("Quản trị cơ quan")
     PROVINCE_ADMIN = "province_admin", _("Quản trị hệ thống cấp tỉnh")
+    # A technical account of a connected system (the national portal's intake, LGSP): acts as the
+    # workflow's "system" actor, for the agencies of the province where it holds the role.
+    INTEGRATION = "integration", _("Hệ thống kết nối")
 
 
 class AgencyRole(models.Model):

@@ -90,6 +90,13 @@ caller_auth = [SessionAuth(), BearerTokenAuth()]
 from tinhso.core.api import router as core_router  # noqa: E402  (routers import `api` helpers)
 
 from tinhso.accounts.api import router as accounts_router  # noqa: E402
+from tinhso.catalog.api import router as catalog_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", catalog_router)
+
+from tinhso.dossiers.api import national_router, router as dossiers_router  # noqa: E402
+
+api.add_router("/", dossiers_router)
+api.add_router("/", national_router)

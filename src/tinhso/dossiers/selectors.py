@@ -1,0 +1,171 @@
+"""Reads of dossiers: who may see which dossier, the officer inbox, search, the register.
+
+Visibility (least privilege, every read of personal data checked):
+- the applicant sees their own dossiers;
+- an official sees a dossier when they hold any role in an agency that received it, is competent
+  for it, holds it now, or held it at some step (its event log);
+- nobody else — the caller gets "not found", never "forbidden", so codes cannot be probed.
+
+The inbox follows DIGIT's semantics (anchors.md §1): a dossier appears to every official whose role
+can do the work of its current step at the holding agency (exceptional actions — refuse, stop,
+extend, withdraw — do not count); once assigned to one person it appears only
+in that person's inbox, though the others can still find it by search and act on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from tinhso.accounts.models import Role, User
+from tinhso.accounts.selectors import user_roles
+from tinhso.catalog.models import VersionStatus, WorkflowDefinition
+from tinhso.catalog.workflow import compiled
+from tinhso.core.audit import audit_record
+from tinhso.core.calendar import calendar_for
+from tinhso.core.models import Agency
+from tinhso.core.search import folded_search
+from tinhso.dossiers.models import Dossier, DossierEvent, Status
+
+OPEN_STATUSES = [Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.SUPPLEMENT_REQUESTED,
+                 Status.FINANCIAL_REQUESTED, Status.PROCESSED]
+
+
+def _official_agency_ids(user: User) -> list[int]:
+    if not getattr(user, "is_authenticated", False) or not user.is_official:
+        return []
+    return list(user_roles(user).exclude(role=Role.INTEGRATION).values_list("agency_id", flat=True).distinct())
+
+
+def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
+    """Every dossier `user` may read (see the module docstring)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Dossier.objects.none()
+    if not user.is_official:
+        return Dossier.objects.filter(applicant=user)
+    agencies = _official_agency_ids(user)
+    if not agencies:
+        return Dossier.objects.none()
+    touched = DossierEvent.objects.filter(dossier=OuterRef("pk"), to_agency_id__in=agencies)
+    return Dossier.objects.filter(
+        Q(receiving_agency_id__in=agencies) | Q(competent_agency_id__in=agencies)
+        | Q(holder_agency_id__in=agencies) | Exists(touched)
+    )
+
+
+def dossier_get_for(user: User, *, code: str, ip: str = "", audit: bool = True) -> Dossier | None:
+    """One dossier by code if `user` may read it (None otherwise). An official's read of a
+    dossier (personal data) is written to the audit log."""
+    dossier = (dossiers_visible_to(user).filter(code=code)
+               .select_related("procedure", "procedure_version", "workflow", "receiving_agency",
+                               "competent_agency", "holder_agency", "assignee", "applicant").first())
+    if dossier is not None and audit and user.is_official:
+        audit_record(action="dossier.viewed", actor=user, object_type="dossier", object_id=dossier.code, ip=ip)
+    return dossier
+
+
+def dossier_events(dossier: Dossier) -> QuerySet[DossierEvent]:
+    """The control slip: every step in order, with who handed to whom."""
+    return dossier.events.select_related("from_agency", "to_agency", "to_user", "actor").order_by("seq")
+
+
+# --- Inbox ------------------------------------------------------------------------------------
+
+class InboxFilter:
+    ALL = "all"
+    DUE_SOON = "due_soon"
+    LATE = "late"
+    SUPPLEMENT = "supplement"
+    PAYMENT = "payment"
+    CHOICES = (ALL, DUE_SOON, LATE, SUPPLEMENT, PAYMENT)
+
+
+#: Actions that are possible in a step but are not its work: they do not put the dossier in an inbox
+#: (otherwise every leader would see every dossier in progress, since a leader may refuse or stop).
+EXCEPTIONAL = {"extend", "refuse", "stop", "withdraw"}
+
+
+def _acting_states(roles: set[str]) -> Q:
+    """(workflow, state) pairs in which one of `roles` has an action that is the step's work,
+    over published workflows."""
+    condition = Q(pk__in=[])
+    for workflow in WorkflowDefinition.objects.filter(status=VersionStatus.PUBLISHED).only(
+            "id", "status", "definition"):
+        wf = compiled(workflow)
+        states = [code for code, state in wf.states.items()
+                  if any(roles.intersection(a.roles) and a.effect not in EXCEPTIONAL for a in state.actions)]
+        if states:
+            condition |= Q(workflow_id=workflow.pk, state__in=states)
+    return condition
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    agency: Agency
+    mode: str = "role"          # "role": everything my roles can act on; "assigned": only mine
+    filter: str = InboxFilter.ALL
+    q: str = ""
+
+
+def inbox(user: User, query: InboxQuery) -> QuerySet[Dossier]:
+    """The dossiers waiting for `user` at `query.agency`, most urgent first."""
+    roles = set(user_roles(user).filter(agency=query.agency).exclude(role=Role.INTEGRATION)
+                .values_list("role", flat=True))
+    if not roles:
+        return Dossier.objects.none()
+    base = Dossier.objects.filter(holder_agency=query.agency, status__in=OPEN_STATUSES)
+    if query.mode == "assigned":
+        base = base.filter(assignee=user)
+    else:
+        base = base.filter(_acting_states(roles)).filter(Q(assignee__isnull=True) | Q(assignee=user))
+    base = _apply_filter(base, query.filter, query.agency)
+    if query.q:
+        base = dossier_search(base, query.q)
+    return base.select_related("procedure", "assignee").order_by("state_due_at", "id")
+
+
+def _apply_filter(qs: QuerySet[Dossier], name: str, agency: Agency) -> QuerySet[Dossier]:
+    now = timezone.now()
+    if name == InboxFilter.LATE:
+        return qs.filter(Q(state_due_at__lt=now) | Q(due_at__lt=now))
+    if name == InboxFilter.DUE_SOON:
+        soon = calendar_for(agency=agency).add_working_hours(now, settings.TINHSO_DUE_SOON_HOURS)
+        return qs.filter(state_due_at__gte=now, state_due_at__lte=soon)
+    if name == InboxFilter.SUPPLEMENT:
+        return qs.filter(status=Status.SUPPLEMENT_REQUESTED)
+    if name == InboxFilter.PAYMENT:
+        return qs.filter(status=Status.FINANCIAL_REQUESTED)
+    return qs
+
+
+def dossier_search(qs: QuerySet[Dossier], q: str) -> QuerySet[Dossier]:
+    """By dossier code (whole or its start), identification number (exact), or applicant name
+    (accent-insensitive words)."""
+    text = q.strip()
+    if not text:
+        return qs
+    compact = text.replace(" ", "")
+    if compact.isdigit() and len(compact) in (9, 10, 12, 13, 14):
+        return qs.filter(applicant_id_number=compact)
+    if "-" in text and " " not in text:
+        return qs.filter(code__startswith=text.upper())
+    return folded_search(qs, text, field="applicant_name_folded")
+
+
+# --- Register ---------------------------------------------------------------------------------
+
+def register(*, agency: Agency, start: dt.date, end: dt.date) -> QuerySet[Dossier]:
+    """The dossier register (sổ theo dõi hồ sơ, Mẫu 07 of Circular 03/2025) of an agency for the
+    days start..end inclusive: dossiers it received, in order of code."""
+    lo = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return (Dossier.objects.filter(receiving_agency=agency, submitted_at__gte=lo, submitted_at__lt=hi)
+            .select_related("procedure", "competent_agency").order_by("submitted_at", "code"))
+
+
+def may_view_register(user: User, agency: Agency) -> bool:
+    return user_roles(user).filter(agency=agency).exclude(role=Role.INTEGRATION).exists()
