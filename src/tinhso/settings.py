@@ -289,3 +289,6 @@ TINHSO_ATTACHMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 TINHSO_DOSSIER_CODE = os.environ.get("TINHSO_DOSSIER_CODE", "tinhso.dossiers.codes.qcvn_code")
 # A dossier is "due soon" in the inbox when its current step ends within this many working hours.
 TINHSO_DUE_SOON_HOURS = int(os.environ.get("TINHSO_DUE_SOON_HOURS", 8))
+# Link to a dossier file given to the national portal in outbound sync messages ({id}, {sha256});
+# empty: no link is sent (the portal then has the file's metadata only).
+TINHSO_NATIONAL_FILE_URL = os.environ.get("TINHSO_NATIONAL_FILE_URL", "")
