@@ -12,8 +12,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog import services
-from tinhso.catalog.models import Field, Procedure, ProcedureAssignment, ProcedureVersion, VersionStatus, \
-    WorkflowDefinition
+from tinhso.catalog.models import (
+    Field,
+    Procedure,
+    ProcedureAssignment,
+    ProcedureVersion,
+    VersionStatus,
+    WorkflowDefinition,
+)
 from tinhso.core.search import folded_search
 
 
@@ -97,7 +103,7 @@ class ProcedureVersionAdmin(_ReadOnly):
     list_select_related = ("procedure", "workflow")
     search_fields = ("procedure__code",)
     actions = (publish_versions,)
-    readonly_fields = [f.name for f in ProcedureVersion._meta.fields]
+    readonly_fields = tuple(f.name for f in ProcedureVersion._meta.fields)
 
 
 @admin.action(description=_("Công bố các quy trình đã chọn"))

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema
 from ninja.security import SessionAuth
 
 from tinhso.accounts.api_auth import BearerTokenAuth
@@ -313,7 +313,7 @@ def get_workflow(request, code: str, version: int):
 
 @router.post("/catalog/import", response=ImportCounts, auth=caller_auth,
              summary="Nhập danh mục thủ tục (JSON, cả danh mục; tất cả hoặc không)")
-def import_catalog(request, payload: dict[str, Any]):
+def import_catalog(request, payload: Body[dict[str, Any]]):
     _require_province_admin(request)
     try:
         return services.catalog_import_json(payload, actor=request.user)

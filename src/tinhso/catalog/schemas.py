@@ -186,6 +186,8 @@ def pydantic_problems(exc: ValidationError, prefix: str = "") -> list[Problem]:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "function-"))))
         label, kind, ctx = _label_for_loc(loc), err["type"], err.get("ctx") or {}
         values = {"label": label, **{k: v for k, v in ctx.items() if isinstance(v, (int, float, str, Decimal))}}
+        if isinstance(values.get("expected"), str):  # pydantic's "'fee' or 'charge'"
+            values["expected"] = values["expected"].replace("'", "").replace(" or ", ", ")
         if kind == "missing":
             message = _("Thiếu “%(label)s”.") % values
         elif kind == "extra_forbidden":
@@ -275,8 +277,9 @@ def version_data_problems(data: Any) -> tuple[dict[str, Any] | None, list[Proble
     if clean["service_level"] == ServiceLevel.NONE and online:
         problems.append({"field": "channels", "message": _(
             "Thủ tục chưa cung cấp trực tuyến không thể có cách thức nộp trực tuyến.")})
-    problems += form_schema_problems(clean["form_schema"])
-    problems += form_ui_problems(clean["form_ui"], clean["form_schema"])
+    form_problems = form_schema_problems(clean["form_schema"])
+    # Hints are checked against a valid form only (otherwise every hint would be reported too).
+    problems += form_problems or form_ui_problems(clean["form_ui"], clean["form_schema"])
     return (None, problems) if problems else (clean, [])
 
 
@@ -301,10 +304,10 @@ def form_schema_problems(schema: Any, prefix: str = "form_schema") -> list[Probl
         return [{"field": f"{prefix}.{path}" if path else prefix, "message": _(
             "Biểu mẫu không phải là JSON Schema 2020-12 hợp lệ tại “%(path)s”: %(detail)s")
             % {"path": path or "/", "detail": exc.message}}]
-    problems = []
     if schema.get("type") != "object":
-        problems.append({"field": f"{prefix}.type", "message": _(
-            "Biểu mẫu phải có “type”: “object” (một tờ khai gồm nhiều câu hỏi).")})
+        return [{"field": f"{prefix}.type", "message": _(
+            "Biểu mẫu phải có “type”: “object” (một tờ khai gồm nhiều câu hỏi).")}]
+    problems = []
     properties = schema.get("properties")
     if not isinstance(properties, dict) or not properties:
         problems.append({"field": f"{prefix}.properties", "message": _("Biểu mẫu chưa có câu hỏi nào.")})
@@ -358,16 +361,18 @@ _FORMAT_MESSAGES = {
 }
 
 _FORMAT_CHECKER = FormatChecker()
-_validators: dict[int, Draft202012Validator] = {}
+_validators: dict[int, tuple[dict, Draft202012Validator]] = {}
 
 
 def _validator(version) -> Draft202012Validator:
-    # A published version never changes: its validator is kept for the life of the process.
+    # A published version never changes: its validator is kept for the life of the process. The
+    # schema is compared too, because an id can come back after a rollback (SQLite reuses rowids).
     if version.pk and version.status == "published":
         hit = _validators.get(version.pk)
-        if hit is None:
-            hit = _validators[version.pk] = Draft202012Validator(version.form_schema, format_checker=_FORMAT_CHECKER)
-        return hit
+        if hit is None or hit[0] != version.form_schema:
+            hit = _validators[version.pk] = (
+                version.form_schema, Draft202012Validator(version.form_schema, format_checker=_FORMAT_CHECKER))
+        return hit[1]
     return Draft202012Validator(version.form_schema, format_checker=_FORMAT_CHECKER)
 
 

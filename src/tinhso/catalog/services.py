@@ -24,7 +24,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field as PydanticField, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import Field as PydanticField
 
 from tinhso.catalog.models import (
     Field,
@@ -47,11 +48,20 @@ from tinhso.core.audit import audit_record
 from tinhso.core.models import Agency
 
 __all__ = [
-    "CatalogInvalid", "DefinitionInvalid", "VersionFrozen",
-    "workflow_definition_save", "workflow_definition_publish",
-    "procedure_upsert", "procedure_version_create", "procedure_version_update", "procedure_version_publish",
-    "procedure_assign", "catalog_export_json", "catalog_import_json", "catalog_export_xlsx",
+    "CatalogInvalid",
+    "DefinitionInvalid",
+    "VersionFrozen",
+    "catalog_export_json",
+    "catalog_export_xlsx",
+    "catalog_import_json",
     "catalog_import_xlsx",
+    "procedure_assign",
+    "procedure_upsert",
+    "procedure_version_create",
+    "procedure_version_publish",
+    "procedure_version_update",
+    "workflow_definition_publish",
+    "workflow_definition_save",
 ]
 
 EXPORT_FORMAT = "tinhso.catalog"
@@ -240,7 +250,8 @@ def procedure_version_create(*, actor, procedure: Procedure, data: dict[str, Any
 @transaction.atomic
 def procedure_version_update(*, actor, version_id: int, data: dict[str, Any]) -> ProcedureVersion:
     """Change a draft version (validated whole). A published or retired version is frozen."""
-    version = ProcedureVersion.objects.select_for_update().select_related("workflow", "procedure").get(pk=version_id)
+    version = (ProcedureVersion.objects.select_for_update(of=("self",)).select_related("workflow", "procedure")
+               .get(pk=version_id))
     if version.status != VersionStatus.DRAFT:
         raise _frozen(_("Phiên bản %(number)d của thủ tục %(code)s đã công bố, không được sửa; hãy tạo "
                         "phiên bản mới.") % {"number": version.number, "code": version.procedure.code})
@@ -262,7 +273,7 @@ def procedure_version_publish(*, actor, version_id: int) -> ProcedureVersion:
     retired and `Procedure.current_version` moves. Publishing a published version changes nothing."""
     version = ProcedureVersion.objects.select_related("procedure").get(pk=version_id)
     procedure = Procedure.objects.select_for_update().get(pk=version.procedure_id)
-    version = ProcedureVersion.objects.select_for_update().select_related("workflow").get(pk=version_id)
+    version = ProcedureVersion.objects.select_for_update(of=("self",)).select_related("workflow").get(pk=version_id)
     if version.status == VersionStatus.PUBLISHED:
         return version
     if version.status == VersionStatus.RETIRED:
@@ -554,7 +565,7 @@ def _catalog_apply(payload: Any, *, actor, action: str) -> dict[str, dict[str, i
                 counts["workflows"]["updated"] += 1
             else:
                 counts["workflows"]["unchanged"] += 1
-        existing = {p.code: p for p in Procedure.objects.select_for_update().select_related(
+        existing = {p.code: p for p in Procedure.objects.select_for_update(of=("self",)).select_related(
             "field", "current_version__workflow")}
         for i, item in enumerate(doc.procedures):
             procedure = existing.get(item.code)
@@ -600,7 +611,7 @@ def _version_clean(version: ProcedureVersion) -> dict[str, Any]:
     """The stored version data, normalised the way an imported one is (for comparison)."""
     data = version_as_data(version)
     data.pop("workflow")
-    clean, problems = version_data_problems(data)
+    clean, _problems = version_data_problems(data)
     if clean is None:  # a version stored before a rule was tightened: compare the raw data
         clean = {name: getattr(version, name) for name in VERSION_FIELDS}
     return clean
@@ -619,7 +630,7 @@ def catalog_import_json(data: dict[str, Any], *, actor) -> dict[str, dict[str, i
 def catalog_import_xlsx(fileobj, *, actor) -> dict[str, dict[str, int]]:
     """Import the spreadsheet made by `catalog_export_xlsx` (edited or not). Problems name the sheet,
     the row and the column; on any problem nothing changes."""
-    from tinhso.catalog.xlsx import xlsx_to_catalog, xlsx_problems_located
+    from tinhso.catalog.xlsx import xlsx_problems_located, xlsx_to_catalog
 
     payload, origins = xlsx_to_catalog(fileobj)
     try:

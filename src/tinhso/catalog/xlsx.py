@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -197,6 +199,16 @@ class Origin:
     columns: dict[str, str] = field(default_factory=dict)  # key -> column letter
 
 
+def _names(text) -> set[str]:
+    """A label (sheet, header, choice) as written in any language of the site, folded: a file
+    exported in one language imports in another."""
+    names = {fold(str(text))}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(fold(str(text)))
+    return names
+
+
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[dict[str, Any]] = []
@@ -208,25 +220,28 @@ class _Reader:
 
     def rows(self, book, title, columns, *, required_keys) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, str]]:
         """The non-empty rows of a sheet as {key: value}, with the letter of each key's column."""
-        title = str(title)
-        if title not in book.sheetnames:
-            self.problems.append({"field": "", "sheet": title, "row": None, "column": None,
+        wanted = _names(title)
+        name = next((n for n in book.sheetnames if fold(n) in wanted), None)
+        if name is None:
+            self.problems.append({"field": "", "sheet": str(title), "row": None, "column": None,
                                   "message": _("Tệp thiếu trang “%(sheet)s”.") % {"sheet": title}})
             return [], {}
-        sheet = book[title]
+        sheet = book[name]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
-        by_label = {fold(str(label)): key for key, label in columns} | {key: key for key, _label in columns}
+        by_label = {key: key for key, _label in columns}
+        for key, label in reversed(columns):  # the first column of a label wins
+            by_label |= dict.fromkeys(_names(label), key)
         positions: dict[str, int] = {}
         for index, value in enumerate(header):
-            key = by_label.get(fold(str(value or "")))
+            key = by_label.get(fold(str(value or ""))) or by_label.get(str(value or "").strip())
             if key and key not in positions:
                 positions[key] = index
         letters = {key: get_column_letter(index + 1) for key, index in positions.items()}
         labels = dict(columns)
         for key in required_keys:
             if key not in positions:
-                self.problems.append({"field": "", "sheet": title, "row": 1, "column": None, "message": _(
+                self.problems.append({"field": "", "sheet": str(title), "row": 1, "column": None, "message": _(
                     "Trang “%(sheet)s” thiếu cột “%(label)s”.") % {"sheet": title, "label": labels[key]}})
         out = []
         for number, values in enumerate(rows, start=2):
@@ -266,7 +281,7 @@ def _choice(choices, text: str) -> Any:
     when unknown, so that validation names it."""
     wanted = fold(text)
     for value, label in choices.choices:
-        if wanted in (fold(str(value)), fold(str(label))):
+        if wanted == fold(str(value)) or wanted in _names(label):
             return value
     return text
 
@@ -275,9 +290,9 @@ def _bool(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     text = fold(_text(value))
-    if text in ("co", "x", "1", "true", "yes", fold(str(YES))):
+    if text in {"co", "x", "1", "true", "yes"} | _names(YES):
         return True
-    if text in ("khong", "", "0", "false", "no", fold(str(NO))):
+    if text in {"khong", "", "0", "false", "no"} | _names(NO):
         return False
     return _text(value)
 
@@ -449,7 +464,7 @@ def _read(book, reader: _Reader) -> dict[str, Any]:
                 })
             else:
                 kind_text = fold(_text(values.get("kind")))
-                kind = next((k for k, label in FEE_KINDS.items() if kind_text in (k, fold(str(label)))),
+                kind = next((k for k, label in FEE_KINDS.items() if kind_text == k or kind_text in _names(label)),
                             _text(values.get("kind")))
                 items.append({
                     "code": _text(values.get("code")), "name": _text(values.get("name")), "kind": kind,
@@ -458,18 +473,19 @@ def _read(book, reader: _Reader) -> dict[str, Any]:
     return doc
 
 
-_COLUMN_LABELS = {
-    str(PROCEDURES_SHEET): {k: str(v) for k, v in PROCEDURE_COLUMNS},
-    str(COMPONENTS_SHEET): {k: str(v) for k, v in COMPONENT_COLUMNS},
-    str(FEES_SHEET): {k: str(v) for k, v in FEE_COLUMNS},
-    str(FIELDS_SHEET): {k: str(v) for k, v in FIELD_COLUMNS},
-    str(WORKFLOWS_SHEET): {k: str(v) for k, v in WORKFLOW_COLUMNS},
-}
+def _column_labels() -> dict[str, dict[str, str]]:
+    """Header labels per sheet name, in the current language (the one the reader used)."""
+    return {
+        str(sheet): {k: str(v) for k, v in columns}
+        for sheet, columns in ((PROCEDURES_SHEET, PROCEDURE_COLUMNS), (COMPONENTS_SHEET, COMPONENT_COLUMNS),
+                               (FEES_SHEET, FEE_COLUMNS), (FIELDS_SHEET, FIELD_COLUMNS),
+                               (WORKFLOWS_SHEET, WORKFLOW_COLUMNS))
+    }
 
 
 def xlsx_problems_located(problems: list[dict], origins: dict[str, Origin]) -> list[dict]:
     """Attach sheet, row and column to problems found in the document read from a workbook."""
-    located = []
+    located, column_labels = [], _column_labels()
     for problem in problems:
         path = problem.get("field") or ""
         parts = path.split(".") if path else []
@@ -484,7 +500,7 @@ def xlsx_problems_located(problems: list[dict], origins: dict[str, Origin]) -> l
             continue
         key = rest[0] if rest else None
         column = origin.columns.get(key) if key else None
-        labels = _COLUMN_LABELS.get(origin.sheet, {})
+        labels = column_labels.get(origin.sheet, {})
         column_key = VERSION_COLUMN_OF.get(key, key) if origin.sheet == str(PROCEDURES_SHEET) else key
         if column is None and key in ("components", "fees"):
             sheet = str(COMPONENTS_SHEET if key == "components" else FEES_SHEET)

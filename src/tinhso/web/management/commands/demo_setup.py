@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from tinhso.accounts.demo import DemoNotAllowed, demo_accounts_create, demo_enabled
+from tinhso.catalog.demo import catalog_load_demo
 from tinhso.core.units import agencies_load_demo
 
 
@@ -25,12 +26,15 @@ class Command(BaseCommand):
             raise CommandError("Chỉ chạy được ở chế độ trình diễn (TINHSO_DEMO=1). / Demo mode only.")
         call_command("migrate", interactive=False, verbosity=0)
         agencies = agencies_load_demo()
+        catalog = catalog_load_demo(province_code=settings.TINHSO_PROVINCE)
         try:
             accounts = demo_accounts_create(province_code=settings.TINHSO_PROVINCE)
         except DemoNotAllowed as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
         self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
+        self.stdout.write(f"Thủ tục trình diễn / demo procedures: {catalog['procedures']}, "
+                          f"phiên bản / versions: {catalog['versions']}")
         self.stdout.write("Tài khoản trình diễn / demo accounts:")
         self.stdout.write(
             "Cán bộ cần mã TOTP: thêm khóa TOTP vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng\n"
