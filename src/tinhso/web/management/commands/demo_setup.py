@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tinhso.accounts.demo import DemoNotAllowed, demo_accounts_create, demo_enabled
 from tinhso.catalog.demo import catalog_load_demo
 from tinhso.core.units import agencies_load_demo
+from tinhso.dossiers.demo import demo_dossiers_create
 
 
 class Command(BaseCommand):
@@ -31,10 +32,14 @@ class Command(BaseCommand):
             accounts = demo_accounts_create(province_code=settings.TINHSO_PROVINCE)
         except DemoNotAllowed as error:
             raise CommandError(str(error)) from error
+        commune = next((a for a in accounts if a.username == "xa.tiepnhan"), None)
+        dossiers = demo_dossiers_create(commune=_agency_named(commune.agency) if commune else None)
         self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
         self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
         self.stdout.write(f"Thủ tục trình diễn / demo procedures: {catalog['procedures']}, "
                           f"phiên bản / versions: {catalog['versions']}")
+        if dossiers:
+            self.stdout.write(f"Hồ sơ trình diễn / demo dossiers: {dossiers}")
         self.stdout.write("Tài khoản trình diễn / demo accounts:")
         self.stdout.write(
             "Cán bộ cần mã TOTP: thêm khóa TOTP vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng\n"
@@ -47,3 +52,9 @@ class Command(BaseCommand):
             if account.totp_secret:
                 line += f"\n  {'':<{width}}  TOTP: {account.totp_secret}"
             self.stdout.write(line)
+
+
+def _agency_named(name: str):
+    from tinhso.core.models import Agency
+
+    return Agency.objects.filter(name=name).order_by("code").first()
