@@ -17,5 +17,6 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("tai-khoan/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("mot-cua/", include("tinhso.web.backoffice.urls")),
     path("", include("tinhso.web.urls")),
 ]

@@ -13,7 +13,12 @@ from django.utils import timezone
 from accounts.factories import UserFactory, citizen, commune_unit, province_unit
 from tinhso.accounts.models import AgencyRole, Role, User
 from tinhso.catalog.models import (
-    Field, Procedure, ProcedureAssignment, ProcedureVersion, VersionStatus, WorkflowDefinition,
+    Field,
+    Procedure,
+    ProcedureAssignment,
+    ProcedureVersion,
+    VersionStatus,
+    WorkflowDefinition,
 )
 from tinhso.core.models import Agency, AgencyKind
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from tinhso.dossiers.rules import Reason, SupplementSpan, Terminals, on_time_verdict, processing_end, timeliness
+from tinhso.dossiers.rules import (
+    Reason,
+    SupplementSpan,
+    Terminals,
+    on_time_verdict,
+    processing_end,
+    timeliness,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

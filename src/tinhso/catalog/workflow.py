@@ -56,6 +56,10 @@ class Effect(StrEnum):
     RESULT_RETURNED = "result_returned"  # đã trả kết quả
 
 
+#: Actions possible in a step that are not its work (anyone may refuse, stop, extend or see a
+#: withdrawal): they neither put a dossier in someone's inbox nor make someone its holder.
+EXCEPTIONAL_EFFECTS = frozenset({Effect.REFUSE, Effect.STOP, Effect.EXTEND, Effect.WITHDRAW})
+
 #: Effects that need a text reason from the officer.
 REASON_REQUIRED = {Effect.REFUSE, Effect.SUPPLEMENT_REQUEST, Effect.EXTEND, Effect.STOP}
 

@@ -24,9 +24,9 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
+from ninja.security import SessionAuth
 
 from tinhso.accounts.api_auth import BearerTokenAuth
 from tinhso.accounts.models import User
@@ -35,9 +35,7 @@ from tinhso.catalog.workflow import compiled
 from tinhso.core.models import Agency
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.errors import DossierError
-from tinhso.dossiers.models import Attachment, Dossier, DossierEvent, Source
-
-from ninja.security import SessionAuth
+from tinhso.dossiers.models import Attachment, Dossier, DossierEvent
 
 caller_auth = [SessionAuth(), BearerTokenAuth()]
 router = Router(tags=["Hồ sơ"], auth=caller_auth)
@@ -476,7 +474,7 @@ def _register_rows(request, params: RegisterQueryIn):
 def register_list(request, params: Query[RegisterQueryIn]):
     from tinhso.dossiers.register import register_rows
 
-    agency, qs = _register_rows(request, params)
+    _agency_checked, qs = _register_rows(request, params)
     return register_rows(qs)
 
 

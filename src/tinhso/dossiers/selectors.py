@@ -24,7 +24,7 @@ from django.utils import timezone
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.selectors import user_roles
 from tinhso.catalog.models import VersionStatus, WorkflowDefinition
-from tinhso.catalog.workflow import compiled
+from tinhso.catalog.workflow import EXCEPTIONAL_EFFECTS, compiled
 from tinhso.core.audit import audit_record
 from tinhso.core.calendar import calendar_for
 from tinhso.core.models import Agency
@@ -84,23 +84,54 @@ class InboxFilter:
     CHOICES = (ALL, DUE_SOON, LATE, SUPPLEMENT, PAYMENT)
 
 
-#: Actions that are possible in a step but are not its work: they do not put the dossier in an inbox
+#: Actions that are possible in a step but are not its work do not put the dossier in an inbox
 #: (otherwise every leader would see every dossier in progress, since a leader may refuse or stop).
-EXCEPTIONAL = {"extend", "refuse", "stop", "withdraw"}
+EXCEPTIONAL = EXCEPTIONAL_EFFECTS
 
 
 def _acting_states(roles: set[str]) -> Q:
     """(workflow, state) pairs in which one of `roles` has an action that is the step's work,
     over published workflows."""
     condition = Q(pk__in=[])
-    for workflow in WorkflowDefinition.objects.filter(status=VersionStatus.PUBLISHED).only(
-            "id", "status", "definition"):
-        wf = compiled(workflow)
+    for workflow_id, wf in _published_workflows():
         states = [code for code, state in wf.states.items()
                   if any(roles.intersection(a.roles) and a.effect not in EXCEPTIONAL for a in state.actions)]
         if states:
-            condition |= Q(workflow_id=workflow.pk, state__in=states)
+            condition |= Q(workflow_id=workflow_id, state__in=states)
     return condition
+
+
+def _published_workflows():
+    """(id, compiled workflow) of every published definition: one query for the ids; a definition
+    is read only the first time (published definitions never change; see catalog.workflow)."""
+    ids = list(WorkflowDefinition.objects.filter(status=VersionStatus.PUBLISHED).values_list("id", flat=True))
+    missing = [i for i in ids if i not in _COMPILED]
+    for workflow in WorkflowDefinition.objects.filter(pk__in=missing):
+        _COMPILED[workflow.pk] = compiled(workflow)
+    return [(i, _COMPILED[i]) for i in ids]
+
+
+_COMPILED: dict = {}
+
+
+def assignee_candidates(*, agency: Agency, workflow: WorkflowDefinition, state: str) -> QuerySet[User]:
+    """Officials who may be given a dossier in `state` at `agency` (the rule the services check)."""
+    from tinhso.dossiers.services import holding_roles
+
+    roles = holding_roles(compiled(workflow).state(state))
+    return (User.objects.filter(kind="official", is_active=True,
+                                pk__in=roles_current_in(agency=agency, roles=roles).values("user_id"))
+            .order_by("full_name", "username"))
+
+
+def roles_current_in(*, agency: Agency, roles: set[str]):
+    from tinhso.accounts.selectors import roles_current
+
+    qs = None
+    for role in roles:
+        part = roles_current(role=role).filter(agency=agency)
+        qs = part if qs is None else qs | part
+    return qs if qs is not None else user_roles(None)
 
 
 @dataclass(frozen=True)
@@ -152,7 +183,8 @@ def dossier_search(qs: QuerySet[Dossier], q: str) -> QuerySet[Dossier]:
     if compact.isdigit() and len(compact) in (9, 10, 12, 13, 14):
         return qs.filter(applicant_id_number=compact)
     if "-" in text and " " not in text:
-        return qs.filter(code__startswith=text.upper())
+        # The whole code, its start (agency and day) or its end (day and number).
+        return qs.filter(Q(code__startswith=text.upper()) | Q(code__endswith=text.upper()))
     return folded_search(qs, text, field="applicant_name_folded")
 
 

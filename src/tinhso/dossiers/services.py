@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,14 +21,32 @@ from django.utils.translation import gettext as _
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.selectors import user_roles
 from tinhso.catalog.models import Channel, Procedure, ProcedureAssignment, ProcedureVersion, VersionStatus
-from tinhso.catalog.workflow import APPLICANT, REASON_REQUIRED, SYSTEM, ActionSpec, CompiledWorkflow, Effect, \
-    Holder, StateSpec, compiled
+from tinhso.catalog.workflow import (
+    APPLICANT,
+    EXCEPTIONAL_EFFECTS,
+    REASON_REQUIRED,
+    SYSTEM,
+    ActionSpec,
+    CompiledWorkflow,
+    Effect,
+    Holder,
+    StateSpec,
+    compiled,
+)
 from tinhso.core.calendar import WorkingCalendar, calendar_for
 from tinhso.core.models import Agency
 from tinhso.dossiers import rules
 from tinhso.dossiers.codes import dossier_code_next
 from tinhso.dossiers.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
-from tinhso.dossiers.models import Attachment, Dossier, DossierEvent, OutboxMessage, Source, Status, Supplement
+from tinhso.dossiers.models import (
+    Attachment,
+    Dossier,
+    DossierEvent,
+    OutboxMessage,
+    Source,
+    Status,
+    Supplement,
+)
 
 SYNC_TOPIC = "dvcqg.dossier"
 
@@ -48,10 +66,11 @@ class Applicant:
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file arriving with a dossier or a supplement. `data` is the bytes."""
+    """A file arriving with a dossier or a supplement. `data` is the bytes, or a file object that
+    can be rewound (an upload): it is read twice, once to inspect and once to store."""
 
     name: str
-    data: bytes
+    data: bytes | IO[bytes]
     component_code: str = ""
     digitised: bool = False
     reused: bool = False
@@ -539,9 +558,13 @@ def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, a
     return event
 
 
+def holding_roles(state: StateSpec) -> set[str]:
+    """Official roles that can hold a dossier in `state`: those that do the step's work there."""
+    return {r for a in state.actions if a.effect not in EXCEPTIONAL_EFFECTS for r in a.roles} - {APPLICANT, SYSTEM}
+
+
 def _may_hold(user: User, agency: Agency, wf: CompiledWorkflow, state: StateSpec) -> bool:
-    roles = {r for a in state.actions for r in a.roles}
-    return user_roles(user).filter(agency=agency, role__in=roles).exists()
+    return user.is_official and user_roles(user).filter(agency=agency, role__in=holding_roles(state)).exists()
 
 
 def _roles_of(caps: Iterable[str], action: ActionSpec) -> str:
@@ -588,19 +611,23 @@ def dossier_act(
                                    code="idempotency_key_reused")
                 return previous
         wf = compiled(dossier.workflow)
-        caps = _capacities(actor, dossier, on=timezone.localdate())
-        if not caps:
-            raise Forbidden(_("Bạn không có quyền xử lý hồ sơ %(code)s ở bước hiện tại.") % {"code": dossier.code})
+        # A stale view first: an officer whose page is out of date is told so, even when the
+        # dossier has meanwhile moved to another agency and out of their hands.
         if expected_seq is not None and expected_seq != dossier.event_seq:
             raise Conflict(_("Hồ sơ %(code)s vừa được người khác xử lý. Vui lòng tải lại để xem trạng thái mới.")
                            % {"code": dossier.code}, details={"event_seq": dossier.event_seq,
-                                                             "state": dossier.state})
+                                                             "state": dossier.state,
+                                                             "state_name": wf.state(dossier.state).name})
+        caps = _capacities(actor, dossier, on=timezone.localdate())
+        if not caps:
+            raise Forbidden(_("Bạn không có quyền xử lý hồ sơ %(code)s ở bước hiện tại.") % {"code": dossier.code})
         spec = wf.action(dossier.state, action)
         allowed = [a for a in wf.actions_from(dossier.state) if caps.intersection(a.roles)]
         if spec is None:
+            known = next((a.name for (_s, code), a in wf.actions.items() if code == action), action)
             raise ActionNotAllowed(
                 _("Không thể thực hiện “%(action)s” khi hồ sơ đang ở bước “%(state)s”.")
-                % {"action": action, "state": wf.state(dossier.state).name},
+                % {"action": known, "state": wf.state(dossier.state).name},
                 details={"state": dossier.state, "allowed_actions": [
                     {"code": a.code, "name": a.name} for a in allowed]})
         role_used = _roles_of(caps, spec)
@@ -646,6 +673,12 @@ def verdict(dossier: Dossier, *, period_end: dt.datetime | None = None) -> rules
 
 
 __all__ = [
-    "Applicant", "IncomingFile", "dossier_intake", "dossier_act", "dossier_assign", "actions_for", "verdict",
     "SYNC_TOPIC",
+    "Applicant",
+    "IncomingFile",
+    "actions_for",
+    "dossier_act",
+    "dossier_assign",
+    "dossier_intake",
+    "verdict",
 ]

@@ -2,8 +2,8 @@
 
 from django.db import migrations
 
-from tinhso.core import search
 from tinhso.catalog.search import PROCEDURE_INDEX
+from tinhso.core import search
 
 
 def create(apps, schema_editor):
