@@ -126,8 +126,8 @@ def test_officials_outside_the_agency_get_404_or_403(client, desk, receiver_auth
     code = post(client, "/api/v1/dossiers", intake_body(desk), receiver_auth).json()["code"]
     outsider = bearer(desk.other_receiver, desk.other_receiver.agency_roles.get().agency)
     assert client.get(f"/api/v1/dossiers/{code}", **outsider).status_code == 404
-    assert post(client, f"/api/v1/dossiers/{code}/actions", {"action": "trinh_phe_duyet"},
-                outsider).status_code == 404
+    acted = post(client, f"/api/v1/dossiers/{code}/actions", {"action": "trinh_phe_duyet"}, outsider)
+    assert (acted.status_code, acted.json()["code"]) == (403, "forbidden")
     # At the right agency with the wrong role: forbidden, and it says why.
     clerk = bearer(desk.clerk, desk.commune)
     refused = post(client, f"/api/v1/dossiers/{code}/actions", {"action": "trinh_phe_duyet"}, clerk)
@@ -211,3 +211,10 @@ def test_every_status_change_is_in_the_outbox_in_the_same_transaction(client, de
     messages = OutboxMessage.objects.filter(dossier__code=code).order_by("id")
     assert [int(m.payload["hoSo"]["TrangThaiHoSo"]) for m in messages] == [1, 2]
     assert [m.event.seq for m in messages] == [1, 2]
+
+
+def test_the_dossier_code_generator_is_a_setting(client, desk, receiver_auth, settings):
+    settings.TINHSO_DOSSIER_CODE = "tinhso.dossiers.codes.long_code"
+    code = post(client, "/api/v1/dossiers", intake_body(desk), receiver_auth).json()["code"]
+    agency, day, number = code.rsplit("-", 2)
+    assert (agency, len(day), number) == (desk.commune.code, 8, "0000001")

@@ -388,8 +388,13 @@ def dossier_event_list(request, code: str):
 
 @router.post("/dossiers/{code}/actions", response={200: EventOut, 201: EventOut}, summary="Xử lý hồ sơ")
 def dossier_action(request, code: str, payload: ActIn):
-    # Unknown and invisible dossiers answer alike (404), so codes cannot be probed.
-    dossier = _visible(request, code, audit=False)
+    # To citizens, unknown and invisible dossiers answer alike (404), so codes cannot be probed;
+    # an official acting on another agency's dossier is told it is not theirs (403).
+    dossier = selectors.dossier_get_for(request.user, code=code, audit=False)
+    if dossier is None:
+        if request.user.is_official and Dossier.objects.filter(code=code).exists():
+            raise ApiError(403, "forbidden", _("Hồ sơ %(code)s không thuộc cơ quan của bạn.") % {"code": code})
+        raise ApiError(404, "not_found", _("Không tìm thấy hồ sơ %(code)s.") % {"code": code})
     data = {"new_due_at": payload.new_due_at} if payload.new_due_at else {}
     try:
         event = services.dossier_act(
