@@ -31,6 +31,7 @@ from tinhso.dossiers.attachments import (
     safe_name,
 )
 from tinhso.dossiers.models import Attachment, Dossier, Source
+from tinhso.dossiers.national import example_pdf
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "src/tinhso/catalog/data/workflows"
 
@@ -38,22 +39,8 @@ WORKFLOWS = Path(__file__).resolve().parents[2] / "src/tinhso/catalog/data/workf
 # --- Real files, built by hand ----------------------------------------------------------------
 
 def pdf_bytes(text: str = "tinhso") -> bytes:
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
+    """A small, well-formed one-page PDF."""
+    return example_pdf(text)
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
