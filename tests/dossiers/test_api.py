@@ -218,3 +218,17 @@ def test_the_dossier_code_generator_is_a_setting(client, desk, receiver_auth, se
     code = post(client, "/api/v1/dossiers", intake_body(desk), receiver_auth).json()["code"]
     agency, day, number = code.rsplit("-", 2)
     assert (agency, len(day), number) == (desk.commune.code, 8, "0000001")
+
+
+def test_bearer_token_posts_need_no_csrf_token_but_sessions_do(desk):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    token = bearer(desk.receiver, desk.commune)
+    created = strict.post("/api/v1/dossiers", intake_body(desk), content_type="application/json", **token)
+    assert created.status_code == 201, created.content
+    strict.force_login(desk.citizen)
+    refused = strict.post("/api/v1/dossiers", {**intake_body(desk), "source": "online"},
+                          content_type="application/json")
+    assert refused.status_code == 403
+    assert Dossier.objects.count() == 1

@@ -7,16 +7,15 @@ from typing import Literal
 from allauth.mfa.models import Authenticator
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.security import SessionAuth
 
-from tinhso.accounts.api_auth import BearerTokenAuth
+from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.accounts.models import Role
 from tinhso.accounts.selectors import user_roles_by_agency
 from tinhso.api.errors import ApiError
 
 # The same pair as tinhso.api.root.caller_auth; not imported from there because root imports this
 # module to mount the router (an import cycle when this module is imported first).
-caller_auth = [SessionAuth(), BearerTokenAuth()]
+caller_auth = api_caller_auth()
 
 router = Router(tags=["accounts"], auth=caller_auth)
 

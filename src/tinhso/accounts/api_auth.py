@@ -36,3 +36,13 @@ class BearerTokenAuth(HttpBearer):
         request.user = api_token.user
         request.api_token = api_token
         return api_token.user
+
+
+def caller_auth() -> list:
+    """Authentication for endpoints that need a caller: a system's bearer token, else a browser
+    session. The token comes first: django-ninja stops at the first method that refuses, and the
+    session method refuses a POST without a CSRF token — which a token caller never has (a bearer
+    token is not an ambient credential, so it needs no CSRF protection)."""
+    from ninja.security import SessionAuth
+
+    return [BearerTokenAuth(), SessionAuth()]

@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import SessionAuth
 
-from tinhso.accounts.api_auth import BearerTokenAuth
+from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.api.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -85,18 +84,18 @@ def _unexpected(request, exc):
 
 
 #: Authentication accepted by endpoints that need a caller: a browser session or a system token.
-caller_auth = [SessionAuth(), BearerTokenAuth()]
-
-from tinhso.core.api import router as core_router  # noqa: E402  (routers import `api` helpers)
+caller_auth = api_caller_auth()
 
 from tinhso.accounts.api import router as accounts_router  # noqa: E402
 from tinhso.catalog.api import router as catalog_router  # noqa: E402
+from tinhso.core.api import router as core_router  # noqa: E402  (routers import `api` helpers)
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 
-from tinhso.dossiers.api import national_router, router as dossiers_router  # noqa: E402
+from tinhso.dossiers.api import national_router  # noqa: E402
+from tinhso.dossiers.api import router as dossiers_router
 
 api.add_router("/", dossiers_router)
 api.add_router("/", national_router)

@@ -16,9 +16,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema
-from ninja.security import SessionAuth
 
-from tinhso.accounts.api_auth import BearerTokenAuth
+from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.accounts.selectors import user_is_province_admin
 from tinhso.api.errors import ApiError
 from tinhso.catalog import selectors, services
@@ -26,7 +25,7 @@ from tinhso.catalog.models import AgencyLevel, ServiceLevel
 from tinhso.catalog.workflow import compiled
 
 # The same pair as tinhso.api.root.caller_auth (root imports this module to mount the router).
-caller_auth = [SessionAuth(), BearerTokenAuth()]
+caller_auth = api_caller_auth()
 
 router = Router(tags=["Thủ tục hành chính"])
 

@@ -26,9 +26,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
-from ninja.security import SessionAuth
 
 from tinhso.accounts.api_auth import BearerTokenAuth
+from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.accounts.models import User
 from tinhso.api.errors import ApiError
 from tinhso.catalog.workflow import compiled
@@ -37,7 +37,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.errors import DossierError
 from tinhso.dossiers.models import Attachment, Dossier, DossierEvent
 
-caller_auth = [SessionAuth(), BearerTokenAuth()]
+caller_auth = api_caller_auth()
 router = Router(tags=["Hồ sơ"], auth=caller_auth)
 
 PER_PAGE = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
