@@ -276,10 +276,10 @@ def test_invalid_form_data_is_refused_field_by_field_and_nothing_is_kept(desk, c
 def test_a_failure_in_the_middle_of_intake_leaves_nothing_and_no_code_used(desk, clock, monkeypatch):
     from tinhso.dossiers import services as module
 
-    def broken_outbox(dossier, event):
+    def broken_outbox(dossier, event):  # the outbox write fails after the dossier rows exist
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(module, "_outbox", broken_outbox)
+    monkeypatch.setattr(module, "_outbox_message", broken_outbox)
     with pytest.raises(RuntimeError):
         counter_intake(desk)
     assert Dossier.objects.count() == 0

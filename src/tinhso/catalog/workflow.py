@@ -232,7 +232,7 @@ def _closure(origin: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-_compiled: dict[int, CompiledWorkflow] = {}
+_compiled: dict[tuple, CompiledWorkflow] = {}
 
 
 def compiled(definition) -> CompiledWorkflow:
@@ -240,7 +240,9 @@ def compiled(definition) -> CompiledWorkflow:
     result is cached per id for the life of the process; drafts are compiled every time."""
     if definition.status != "published":
         return definition_parse(definition.definition)
-    hit = _compiled.get(definition.pk)
+    # Keyed by the publication moment too: ids can be reused (a restored or rolled-back database).
+    key = (definition.pk, definition.published_at)
+    hit = _compiled.get(key)
     if hit is None:
-        hit = _compiled[definition.pk] = definition_parse(definition.definition)
+        hit = _compiled[key] = definition_parse(definition.definition)
     return hit

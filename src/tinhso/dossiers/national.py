@@ -757,3 +757,46 @@ def national_sync_payload(dossier, *, events: Iterable | None = None) -> dict[st
                 "NgayKetThucTheoQuyDinh": wire_moment(event.state_due_at),
             })
     return {"hoSo": ho_so, "tienTrinhDongBo": steps_out}
+
+
+#: hoSo fields a status update carries (the rest of the message — files, fees, supplements —
+#: changes only with the events that carry a full message).
+STATUS_FIELDS = ("MaHoSo", "MaTTHC", "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "TrangThaiHoSo", "NgayTra",
+                 "NgayKetThucXuLy", "NgayTuChoi", "MaDonViTiepNhan", "DonViXuLy")
+
+
+def national_status_payload(dossier, event, *, procedure_code: str, receiving_code: str, competent_code: str,
+                            to_agency_name: str) -> dict[str, Any]:
+    """A status update in the sync shape: the status fields of hoSo and this one process step.
+
+    The national interfaces seen separate a full dossier sync from status and progress updates
+    (CapNhatTrangThai / CapNhatTienTrinh, regulations.md §7); a step that changes no document is
+    sent as the latter. Built from values the caller already holds: no query."""
+    with translation.override("vi"):
+        role = _role_label(event.actor_role) if event.actor_role else ""
+        content = str(event.action_name) + (f": {event.note.strip()}" if event.note.strip() else "")
+        ho_so = {
+            "MaHoSo": dossier.code,
+            "MaTTHC": procedure_code,
+            "KenhThucHien": str(dossier.channel),
+            "NgayTiepNhan": wire_moment(dossier.accepted_at),
+            "NgayHenTra": wire_moment(dossier.due_at),
+            "TrangThaiHoSo": str(event.status),
+            "NgayTra": wire_moment(dossier.returned_at),
+            "NgayKetThucXuLy": wire_moment(dossier.finished_at),
+            "NgayTuChoi": wire_moment(event.at if event.effect == "refuse" else None),
+            "MaDonViTiepNhan": receiving_code,
+            "DonViXuLy": competent_code,
+        }
+        step = {
+            "MaHoSo": dossier.code,
+            "NguoiXuLy": _cut(event.actor_name or role or _("Hệ thống"), 50),
+            "ChucDanh": role,
+            "ThoiDiemXuLy": wire_moment(event.at),
+            "PhongBanXuLy": to_agency_name,
+            "NoiDungXuLy": content,
+            "TrangThai": str(event.status),
+            "NgayBatDau": wire_moment(event.state_entered_at),
+            "NgayKetThucTheoQuyDinh": wire_moment(event.state_due_at),
+        }
+    return {"hoSo": ho_so, "tienTrinhDongBo": [step]}

@@ -114,6 +114,10 @@ def _published_workflows():
 _COMPILED: dict = {}
 
 
+def workflows_cache_clear() -> None:
+    _COMPILED.clear()
+
+
 def assignee_candidates(*, agency: Agency, workflow: WorkflowDefinition, state: str) -> QuerySet[User]:
     """Officials who may be given a dossier in `state` at `agency` (the rule the services check)."""
     from tinhso.dossiers.services import holding_roles

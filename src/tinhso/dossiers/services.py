@@ -10,17 +10,27 @@ idempotency key: the same key returns the first result instead of acting twice.
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.accounts.models import Role, User
+from tinhso.accounts.models import AgencyRole, Role, User
 from tinhso.accounts.selectors import user_roles
-from tinhso.catalog.models import Channel, Procedure, ProcedureAssignment, ProcedureVersion, VersionStatus
+from tinhso.catalog.models import (
+    Channel,
+    Procedure,
+    ProcedureAssignment,
+    ProcedureVersion,
+    VersionStatus,
+    WorkflowDefinition,
+)
 from tinhso.catalog.workflow import (
     APPLICANT,
     EXCEPTIONAL_EFFECTS,
@@ -48,7 +58,8 @@ from tinhso.dossiers.models import (
     Supplement,
 )
 
-SYNC_TOPIC = "dvcqg.dossier"
+SYNC_TOPIC = "dvcqg.dossier"    # the full sync message {hoSo, tienTrinhDongBo}
+STATUS_TOPIC = "dvcqg.status"   # a status update: hoSo's status fields and one process step
 
 #: Which intake channels each source may use (KenhThucHien, regulations.md §2.2).
 SOURCE_CHANNEL = {Source.COUNTER: Channel.IN_PERSON, Source.POST: Channel.POSTAL, Source.ONLINE: Channel.ONLINE}
@@ -89,6 +100,60 @@ class ActorContext:
     role_used: str = ""
 
 
+# --- Process caches of what a transition reads but rarely changes ---------------------------
+# A transition needs the actor's roles, the agencies involved, the procedure version and the
+# workflow. Published versions and workflows never change (catalog services forbid it), so they
+# are cached for the life of the process; roles and agencies are cached briefly and dropped at
+# once when this process saves one (other processes see a change within the TTL).
+
+_TTL = 10.0
+_roles_cache: dict[tuple[int, dt.date], tuple[float, list[tuple[int, str, str]]]] = {}
+_agency_cache: dict[int, tuple[float, Agency]] = {}
+_version_cache: dict[int, ProcedureVersion] = {}
+
+
+def _held_roles(user: User, on: dt.date) -> list[tuple[int, str, str]]:
+    key = (user.pk, on)
+    hit = _roles_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _TTL:
+        return hit[1]
+    roles = list(user_roles(user, on).values_list("agency_id", "role", "agency__kind"))
+    _roles_cache[key] = (time.monotonic(), roles)
+    return roles
+
+
+def _agency(agency_id: int) -> Agency:
+    hit = _agency_cache.get(agency_id)
+    if hit is not None and time.monotonic() - hit[0] < _TTL:
+        return hit[1]
+    agency = Agency.objects.get(pk=agency_id)
+    _agency_cache[agency_id] = (time.monotonic(), agency)
+    return agency
+
+
+def _version(version_id: int) -> ProcedureVersion:
+    version = _version_cache.get(version_id)
+    if version is None:
+        version = ProcedureVersion.objects.select_related("procedure", "workflow").get(pk=version_id)
+        if version.status != VersionStatus.DRAFT and version.workflow.status == VersionStatus.PUBLISHED:
+            _version_cache[version_id] = version
+    return version
+
+
+def caches_clear(**kwargs: Any) -> None:
+    from tinhso.dossiers import selectors
+
+    _roles_cache.clear()
+    _agency_cache.clear()
+    _version_cache.clear()
+    selectors.workflows_cache_clear()
+
+
+for _model in (AgencyRole, User, Agency, ProcedureVersion, WorkflowDefinition):
+    post_save.connect(caches_clear, sender=_model, dispatch_uid=f"dossiers-cache-{_model.__name__}")
+    post_delete.connect(caches_clear, sender=_model, dispatch_uid=f"dossiers-cache-del-{_model.__name__}")
+
+
 # --- Reading the actor's capacities ---------------------------------------------------------
 
 def _capacities(user: User | None, dossier: Dossier, *, on: dt.date) -> set[str]:
@@ -99,8 +164,7 @@ def _capacities(user: User | None, dossier: Dossier, *, on: dt.date) -> set[str]
     if user is None or not user.is_active:
         return set()
     found: set[str] = set()
-    roles = list(user_roles(user, on).values_list("agency_id", "role", "agency__kind"))
-    for agency_id, role, kind in roles:
+    for agency_id, role, kind in _held_roles(user, on):
         if agency_id == dossier.holder_agency_id and role != Role.INTEGRATION:
             found.add(role)
         if role == Role.INTEGRATION and (
@@ -304,7 +368,9 @@ def dossier_intake(
     start = wf.state(wf.start)
     try:
         with transaction.atomic():
-            dossier_code = code or dossier_code_next(agency=receiving_agency, day=timezone.localtime(now).date())
+            # The daily number is taken last, just before commit: its row lock then queues
+            # concurrent intakes of the agency for a moment, not for the whole intake.
+            dossier_code = code or f"~{uuid.uuid4().hex}"
             holder = receiving_agency if start.holder == Holder.RECEIVING else competent
             if source == Source.ONLINE and applicant_user is None:
                 applicant_user = actor
@@ -334,14 +400,23 @@ def dossier_intake(
                       **({"linked_files": list(linked_files)} if linked_files else {})},
             )
             dossier.save(update_fields=["event_seq", "has_digitised_components", "updated_at"])
-            _outbox(dossier, event)
+            events = [event]
             if accept:
                 accept_action = next((a for a in start.actions if a.effect == Effect.ACCEPT), None)
                 if accept_action is None:
                     raise ActionNotAllowed(_("Quy trình không có bước tiếp nhận."))
-                _transition(dossier, wf, accept_action, actor=actor, role_used=(
+                events.append(_transition(dossier, wf, accept_action, actor=actor, role_used=(
                     SYSTEM if source == Source.NATIONAL_PORTAL else Role.RECEIVING_OFFICER),
-                    at=now, note="", data={}, assignee=assignee, idempotency_key=None, files=(), inspected=())
+                    at=now, note="", data={}, assignee=assignee, idempotency_key=None, files=(), inspected=(),
+                    outbox=False))
+            messages = [_outbox_message(dossier, e) for e in events]
+            if code is None:
+                provisional = dossier.code
+                dossier.code = dossier_code_next(agency=receiving_agency, day=timezone.localtime(now).date())
+                Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+                for message in messages:
+                    _replace_code(message.payload, provisional, dossier.code)
+            OutboxMessage.objects.bulk_create(messages)
     except IntegrityError:
         # A concurrent request with the same idempotency key or national code won the race.
         winner = Dossier.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
@@ -403,6 +478,13 @@ def dossier_intake_national(*, actor: User, inbound) -> tuple[Dossier, bool]:
     return dossier, created
 
 
+def _replace_code(payload: dict[str, Any], old: str, new: str) -> None:
+    payload["hoSo"]["MaHoSo"] = new
+    for step in payload.get("tienTrinhDongBo", []):
+        if step.get("MaHoSo") == old:
+            step["MaHoSo"] = new
+
+
 # --- Transitions ------------------------------------------------------------------------------
 
 def _append_event(dossier: Dossier, *, at, action, action_name, effect, from_state, status, actor, actor_role,
@@ -419,16 +501,32 @@ def _append_event(dossier: Dossier, *, at, action, action_name, effect, from_sta
     )
 
 
-def _outbox(dossier: Dossier, event: DossierEvent) -> None:
-    from tinhso.dossiers.national import national_sync_payload
+#: Events that change the dossier's documents: the outbox carries the full sync message for them;
+#: other steps carry a status update (national.national_status_payload).
+FULL_MESSAGE_EFFECTS = {"submit", Effect.SUPPLEMENT_REQUEST, Effect.SUPPLEMENT_RECEIVED}
 
-    payload = national_sync_payload(dossier, events=[event])
-    # The message reports the status of this step (acceptance is "2 Được tiếp nhận" even though
-    # the dossier moves straight on to "4 Đang xử lý"), in the payload's own type.
-    status = payload["hoSo"].get("TrangThaiHoSo")
-    payload["hoSo"]["TrangThaiHoSo"] = str(event.status) if isinstance(status, str) else event.status
-    OutboxMessage.objects.create(topic=SYNC_TOPIC, dossier=dossier, event=event, created_at=event.at,
-                                 payload=payload)
+
+def _outbox_message(dossier: Dossier, event: DossierEvent) -> OutboxMessage:
+    from tinhso.dossiers.national import national_status_payload, national_sync_payload
+
+    if event.effect in FULL_MESSAGE_EFFECTS or event.data.get("files"):
+        payload = national_sync_payload(dossier, events=[event])
+        # The message reports the status of this step (acceptance is "2 Được tiếp nhận" even though
+        # the dossier moves straight on to "4 Đang xử lý").
+        payload["hoSo"]["TrangThaiHoSo"] = str(event.status)
+        topic = SYNC_TOPIC
+    else:
+        payload = national_status_payload(
+            dossier, event, procedure_code=_version(dossier.procedure_version_id).procedure.code,
+            receiving_code=_agency(dossier.receiving_agency_id).code,
+            competent_code=_agency(dossier.competent_agency_id).code,
+            to_agency_name=_agency(event.to_agency_id).name)
+        topic = STATUS_TOPIC
+    return OutboxMessage(topic=topic, dossier=dossier, event=event, created_at=event.at, payload=payload)
+
+
+def _outbox(dossier: Dossier, event: DossierEvent) -> None:
+    _outbox_message(dossier, event).save(force_insert=True)
 
 
 def _dt_from(value: Any, field_name: str) -> dt.datetime:
@@ -518,7 +616,8 @@ def _check_gate(dossier: Dossier, state: StateSpec, action: ActionSpec, version:
 
 def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, actor: User | None, role_used: str,
                 at: dt.datetime, note: str, data: dict[str, Any], assignee: User | None,
-                idempotency_key: str | None, files: Sequence[IncomingFile], inspected) -> DossierEvent:
+                idempotency_key: str | None, files: Sequence[IncomingFile], inspected,
+                outbox: bool = True) -> DossierEvent:
     """Move a locked dossier along `action`. Caller holds the transaction and the row lock."""
     version = dossier.procedure_version
     source_state = wf.state(dossier.state)
@@ -532,7 +631,8 @@ def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, a
                       if action.effect == Effect.SUPPLEMENT_RECEIVED else None)
         _store_files(dossier=dossier, files=files, inspected=inspected, actor=actor, at=at, supplement=supplement)
     from_agency = dossier.holder_agency
-    holder = dossier.receiving_agency if target.holder == Holder.RECEIVING else dossier.competent_agency
+    holder = _agency(dossier.receiving_agency_id if target.holder == Holder.RECEIVING
+                     else dossier.competent_agency_id)
     step_status = rules.timeliness(at, dossier.state_due_at)
     entered, due = dossier.state_entered_at, dossier.state_due_at
     if assignee is not None and not _may_hold(assignee, holder, wf, target):
@@ -553,9 +653,18 @@ def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, a
         from_agency=from_agency, to_agency=holder, to_user=assignee, timeliness_value=step_status,
         state_entered_at=entered, state_due_at=due, note=note, data=kept, idempotency_key=idempotency_key,
     )
-    dossier.save()
-    _outbox(dossier, event)
+    dossier.save(update_fields=TRANSITION_FIELDS)
+    if outbox:
+        _outbox(dossier, event)
     return event
+
+
+#: The columns a transition may change (the applicant's facts and the form are never rewritten).
+TRANSITION_FIELDS = [
+    "state", "status", "holder_agency", "assignee", "state_entered_at", "state_due_at", "event_seq",
+    "accepted_at", "due_at", "finished_at", "returned_at", "supplement_count", "supplement_requested_at",
+    "supplement_duration", "extension_count", "has_digitised_components", "updated_at",
+]
 
 
 def holding_roles(state: StateSpec) -> set[str]:
@@ -570,6 +679,15 @@ def _may_hold(user: User, agency: Agency, wf: CompiledWorkflow, state: StateSpec
 def _roles_of(caps: Iterable[str], action: ActionSpec) -> str:
     usable = [r for r in action.roles if r in caps]
     return usable[0] if usable else ""
+
+
+def _attach_cached(dossier: Dossier) -> None:
+    version = _version(dossier.procedure_version_id)
+    dossier.procedure_version = version
+    if version.workflow_id == dossier.workflow_id:
+        dossier.workflow = version.workflow
+    for name in ("holder_agency", "receiving_agency", "competent_agency"):
+        setattr(dossier, name, _agency(getattr(dossier, f"{name}_id")))
 
 
 def dossier_act(
@@ -598,11 +716,12 @@ def dossier_act(
     at = timezone.now()
     with transaction.atomic():
         lookup = {"pk": dossier_id} if dossier_id is not None else {"code": code}
-        dossier = (Dossier.objects.select_for_update(of=("self",))
-                   .select_related("procedure_version", "workflow", "holder_agency", "receiving_agency",
-                                   "competent_agency").filter(**lookup).first())
+        # The row alone, without the form data: the version, workflow and agencies come from the
+        # process caches (a transition never rewrites the applicant's form).
+        dossier = Dossier.objects.select_for_update().defer("form_data").filter(**lookup).first()
         if dossier is None:
             raise NotFound(_("Không tìm thấy hồ sơ."))
+        _attach_cached(dossier)
         if idempotency_key:
             previous = DossierEvent.objects.filter(dossier=dossier, idempotency_key=idempotency_key).first()
             if previous is not None:
