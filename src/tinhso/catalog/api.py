@@ -250,8 +250,12 @@ def _invalid(exc: Exception) -> ApiError:
 
 @router.get("/procedures", response=ProcedurePage, summary="Danh mục thủ tục hành chính đang áp dụng")
 def list_procedures(request, filters: Query[ProcedureFilters]):
+    # Only the listed columns: a version's form schema and document lists are for the detail page.
     procedures = selectors.procedure_search(filters.q, field=filters.field, level=filters.level,
-                                            service_level=filters.service_level)
+                                            service_level=filters.service_level).only(
+        "code", "name", "field__code", "field__name", "current_version__number",
+        "current_version__agency_levels", "current_version__service_level",
+        "current_version__processing_amount", "current_version__processing_unit", "current_version__fees")
 
     def row(procedure) -> dict:
         version = procedure.current_version
