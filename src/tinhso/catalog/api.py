@@ -11,8 +11,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema
@@ -20,6 +18,7 @@ from ninja import Body, Field, Query, Router, Schema
 from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.accounts.selectors import user_is_province_admin
 from tinhso.api.errors import ApiError
+from tinhso.api.pagination import PageIn, page
 from tinhso.catalog import selectors, services
 from tinhso.catalog.models import AgencyLevel, ServiceLevel
 from tinhso.catalog.workflow import compiled
@@ -29,16 +28,9 @@ caller_auth = api_caller_auth()
 
 router = Router(tags=["Thủ tục hành chính"])
 
-PER_PAGE = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
-MAX_PER_PAGE = getattr(settings, "NINJA_MAX_PER_PAGE_SIZE", 500)
 
 
 # --- Schemas ------------------------------------------------------------------------------------
-
-
-class PageIn(Schema):
-    page: int = Field(1, ge=1, description="Trang, bắt đầu từ 1.")
-    page_size: int = Field(PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Số bản ghi mỗi trang.")
 
 
 class ProcedureFilters(PageIn):
@@ -171,16 +163,6 @@ class ImportCounts(Schema):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _page(rows: QuerySet, params: PageIn, row) -> dict:
-    start = (params.page - 1) * params.page_size
-    return {
-        "count": rows.count(),
-        "page": params.page,
-        "page_size": params.page_size,
-        "items": [row(item) for item in rows[start : start + params.page_size]],
-    }
-
-
 def _procedure_or_404(code: str):
     procedure = selectors.procedure_get(code)
     if procedure is None:
@@ -267,7 +249,7 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
             "processing_unit": version.processing_unit, "fee_total": version.fee_total,
         }
 
-    return _page(procedures, filters, row)
+    return page(procedures, filters, row)
 
 
 @router.get("/procedures/{code}", response=VersionOut, summary="Thủ tục hành chính: phiên bản đang áp dụng")

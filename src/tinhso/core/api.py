@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from tinhso.api.errors import ApiError
+from tinhso.api.pagination import PageIn, page
 from tinhso.core import selectors
 from tinhso.core.models import AdministrativeUnit, Agency, AgencyKind, UnitLevel
 
 router = Router(tags=["core"])
 
-PER_PAGE = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
-MAX_PER_PAGE = getattr(settings, "NINJA_PAGINATION_MAX_PER_PAGE_SIZE", 500)
 
 
 # --- Schemas ------------------------------------------------------------------------------------
-
-
-class PageIn(Schema):
-    page: int = Field(1, ge=1, description="Trang, bắt đầu từ 1.")
-    page_size: int = Field(PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Số bản ghi mỗi trang.")
 
 
 class UnitFilters(PageIn):
@@ -114,16 +107,6 @@ def _unit_row(unit: AdministrativeUnit) -> dict:
     }
 
 
-def _page(rows: QuerySet, params: PageIn) -> dict:
-    start = (params.page - 1) * params.page_size
-    return {
-        "count": rows.count(),
-        "page": params.page,
-        "page_size": params.page_size,
-        "items": list(rows[start : start + params.page_size]),
-    }
-
-
 def _day(value: dt.date | None) -> dt.date:
     return value or timezone.localdate()
 
@@ -149,7 +132,7 @@ def list_units(request, filters: Query[UnitFilters]):
     day = _day(filters.date)
     parent = _unit_or_404(filters.parent, day, "parent") if filters.parent else None
     units = selectors.unit_list(day=day, level=filters.level, parent=parent, q=filters.q)
-    return _page(_unit_rows(units), filters)
+    return page(_unit_rows(units), filters)
 
 
 @router.get("/units/{int:unit_id}", response=UnitDetailOut, summary="Đơn vị hành chính và quan hệ kế thừa")
@@ -195,4 +178,4 @@ def list_agencies(request, filters: Query[AgencyFilters]):
         unit_name=F("unit__name"),
         parent_code=F("parent__code"),
     )
-    return _page(rows, filters)
+    return page(rows, filters)

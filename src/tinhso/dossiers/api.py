@@ -21,7 +21,6 @@ import binascii
 import datetime as dt
 from typing import Any, Literal
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from tinhso.accounts.api_auth import BearerTokenAuth
 from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.accounts.models import User
 from tinhso.api.errors import ApiError
+from tinhso.api.pagination import PageIn, page
 from tinhso.catalog.workflow import compiled
 from tinhso.core.models import Agency
 from tinhso.dossiers import selectors, services
@@ -40,8 +40,6 @@ from tinhso.dossiers.models import Attachment, Dossier, DossierEvent
 caller_auth = api_caller_auth()
 router = Router(tags=["Hồ sơ"], auth=caller_auth)
 
-PER_PAGE = getattr(settings, "NINJA_PAGINATION_PER_PAGE", 50)
-MAX_PER_PAGE = 200
 
 
 def _raise(exc: DossierError):
@@ -219,13 +217,11 @@ class InboxPage(Schema):
     items: list[InboxItemOut]
 
 
-class InboxQueryIn(Schema):
+class InboxQueryIn(PageIn):
     agency: str = Field(max_length=20)
     mode: Literal["role", "assigned"] = "role"
     filter: Literal["all", "due_soon", "late", "supplement", "payment"] = "all"
     q: str = Field("", max_length=100)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(PER_PAGE, ge=1, le=MAX_PER_PAGE)
 
 
 class BulkAcceptIn(Schema):
@@ -429,16 +425,11 @@ def inbox_list(request, params: Query[InboxQueryIn]):
     agency = _agency(params.agency)
     qs = selectors.inbox(request.user, selectors.InboxQuery(agency=agency, mode=params.mode,
                                                             filter=params.filter, q=params.q))
-    offset = (params.page - 1) * params.page_size
-    rows = list(qs[offset:offset + params.page_size])
-    return {
-        "count": qs.count(), "page": params.page, "page_size": params.page_size,
-        "items": [{
-            "code": d.code, "procedure_name": d.procedure.name, "applicant_name": d.applicant_name,
-            "state": d.state, "status": d.status, "submitted_at": d.submitted_at, "due_at": d.due_at,
-            "state_due_at": d.state_due_at, "assignee": d.assignee.get_username() if d.assignee else None,
-        } for d in rows],
-    }
+    return page(qs, params, lambda d: {
+        "code": d.code, "procedure_name": d.procedure.name, "applicant_name": d.applicant_name,
+        "state": d.state, "status": d.status, "submitted_at": d.submitted_at, "due_at": d.due_at,
+        "state_due_at": d.state_due_at, "assignee": d.assignee.get_username() if d.assignee else None,
+    })
 
 
 @router.post("/inbox/accept", response=list[BulkResultOut], summary="Tiếp nhận nhiều hồ sơ")
