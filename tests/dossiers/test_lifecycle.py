@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from tinhso.dossiers import services
+from tinhso.dossiers import selectors, services
 from tinhso.dossiers.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput
 from tinhso.dossiers.models import Dossier, DossierEvent, OutboxMessage, Status, Supplement
 from tinhso.dossiers.rules import Reason
@@ -122,7 +122,7 @@ def test_birth_registration_from_counter_to_result(desk, clock):
     assert approval.state_due_at.astimezone(VN).date() == dt.date(2026, 2, 11)
 
     # The verdict: processed Wed 09:00, minus the 23 hours the citizen took = Tue 10:00 ≤ Thu 17:00.
-    verdict = services.verdict(dossier)
+    verdict = selectors.dossier_verdict(dossier)
     assert (verdict.on_time, verdict.reason) == (True, Reason.WITHIN_APPOINTMENT)
     assert verdict.end == dt.datetime(2026, 2, 10, 10, 0, tzinfo=VN)
 
@@ -141,7 +141,7 @@ def test_a_late_approval_is_marked_late_on_the_slip_and_the_dossier_is_late(desk
     dossier.refresh_from_db()
     last = dossier.events.order_by("-seq").first()
     assert last.timeliness == "late"
-    verdict = services.verdict(dossier)
+    verdict = selectors.dossier_verdict(dossier)
     assert (verdict.on_time, verdict.reason) == (False, Reason.AFTER_APPOINTMENT)
 
 
@@ -158,7 +158,7 @@ def test_a_second_supplement_request_makes_the_dossier_late(desk, clock):
     services.dossier_act(actor=desk.leader, dossier_id=dossier.pk, action="phe_duyet")
     dossier.refresh_from_db()
     assert dossier.supplement_count == 2
-    assert services.verdict(dossier).reason == Reason.SEVERAL_SUPPLEMENTS
+    assert selectors.dossier_verdict(dossier).reason == Reason.SEVERAL_SUPPLEMENTS
 
 
 def test_apology_and_extension_keeps_the_history_of_appointments(desk, clock):

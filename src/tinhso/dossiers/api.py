@@ -288,7 +288,7 @@ def _agency_out(agency: Agency | None) -> dict | None:
 
 def dossier_out(dossier: Dossier, user: User) -> dict:
     wf = compiled(dossier.workflow)
-    verdict = services.verdict(dossier)
+    verdict = selectors.dossier_verdict(dossier)
     return {
         "code": dossier.code,
         "procedure_code": dossier.procedure.code,

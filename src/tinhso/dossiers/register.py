@@ -18,38 +18,13 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from tinhso.core.models import Agency
-from tinhso.dossiers import rules
-from tinhso.dossiers.models import Dossier, DossierEvent, Status, Supplement
-
-_TERMINAL = [Status.PROCESSED, Status.RETURNED, Status.STOPPED, Status.REFUSED, Status.WITHDRAWN]
-
-
-def _verdicts(dossiers: list[Dossier]) -> dict[int, rules.Verdict]:
-    """On-time verdicts of many dossiers with two queries, not two per dossier."""
-    ids = [d.pk for d in dossiers]
-    firsts: dict[int, dict[int, dt.datetime]] = {}
-    for dossier_id, status, at in (DossierEvent.objects.filter(dossier_id__in=ids, status__in=_TERMINAL)
-                                   .order_by("dossier_id", "seq").values_list("dossier_id", "status", "at")):
-        firsts.setdefault(dossier_id, {}).setdefault(status, at)
-    spans: dict[int, list[rules.SupplementSpan]] = {}
-    for dossier_id, requested, received in Supplement.objects.filter(dossier_id__in=ids).values_list(
-            "dossier_id", "requested_at", "received_at"):
-        spans.setdefault(dossier_id, []).append(rules.SupplementSpan(requested, received))
-    now = timezone.now()
-    out = {}
-    for d in dossiers:
-        f = firsts.get(d.pk, {})
-        out[d.pk] = rules.on_time_verdict(
-            accepted_at=d.accepted_at, due_at=d.due_at, supplements=spans.get(d.pk, ()), period_end=now,
-            terminals=rules.Terminals(processed_at=f.get(Status.PROCESSED), returned_at=f.get(Status.RETURNED),
-                                      stopped_at=f.get(Status.STOPPED), refused_at=f.get(Status.REFUSED),
-                                      withdrawn_at=f.get(Status.WITHDRAWN)))
-    return out
+from tinhso.dossiers.models import Dossier, DossierEvent, Status
+from tinhso.dossiers.selectors import dossier_verdicts
 
 
 def register_rows(qs: QuerySet[Dossier] | Iterable[Dossier]) -> list[dict]:
     dossiers = list(qs)
-    verdicts = _verdicts(dossiers)
+    verdicts = dossier_verdicts(dossiers)
     return [{
         "code": d.code, "procedure_name": d.procedure.name, "applicant_name": d.applicant_name,
         "submitted_at": d.submitted_at, "accepted_at": d.accepted_at, "due_at": d.due_at,
@@ -64,7 +39,7 @@ def _when(value: dt.datetime | None) -> str:
 
 def register_workbook(*, agency: Agency, start: dt.date, end: dt.date, dossiers: QuerySet[Dossier]) -> bytes:
     rows = list(dossiers.select_related("procedure", "competent_agency"))
-    verdicts = _verdicts(rows)
+    verdicts = dossier_verdicts(rows)
     handovers: dict[int, list[DossierEvent]] = {}
     for event in (DossierEvent.objects.filter(dossier__in=rows).exclude(from_agency_id=None)
                   .order_by("dossier_id", "seq").only("dossier_id", "at", "from_agency_id", "to_agency_id")):

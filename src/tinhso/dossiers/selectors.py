@@ -29,7 +29,8 @@ from tinhso.core.audit import audit_record
 from tinhso.core.calendar import calendar_for
 from tinhso.core.models import Agency
 from tinhso.core.search import folded_search
-from tinhso.dossiers.models import Dossier, DossierEvent, Status
+from tinhso.dossiers import rules
+from tinhso.dossiers.models import Dossier, DossierEvent, Status, Supplement
 
 OPEN_STATUSES = [Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.SUPPLEMENT_REQUESTED,
                  Status.FINANCIAL_REQUESTED, Status.PROCESSED]
@@ -190,6 +191,39 @@ def dossier_search(qs: QuerySet[Dossier], q: str) -> QuerySet[Dossier]:
         # The whole code, its start (agency and day) or its end (day and number).
         return qs.filter(Q(code__startswith=text.upper()) | Q(code__endswith=text.upper()))
     return folded_search(qs, text, field="applicant_name_folded")
+
+
+# --- On-time verdicts ------------------------------------------------------------------------
+
+_TERMINAL = [Status.PROCESSED, Status.RETURNED, Status.STOPPED, Status.REFUSED, Status.WITHDRAWN]
+
+
+def dossier_verdicts(dossiers: list[Dossier], *, period_end: dt.datetime | None = None) -> dict[int, rules.Verdict]:
+    """On-time verdicts (Decision 766 item 2.1, rules.on_time_verdict) of many dossiers, from their
+    events and supplements, with two queries whatever their number."""
+    ids = [d.pk for d in dossiers]
+    firsts: dict[int, dict[int, dt.datetime]] = {}
+    for dossier_id, status, at in (DossierEvent.objects.filter(dossier_id__in=ids, status__in=_TERMINAL)
+                                   .order_by("dossier_id", "seq").values_list("dossier_id", "status", "at")):
+        firsts.setdefault(dossier_id, {}).setdefault(status, at)
+    spans: dict[int, list[rules.SupplementSpan]] = {}
+    for dossier_id, requested, received in Supplement.objects.filter(dossier_id__in=ids).values_list(
+            "dossier_id", "requested_at", "received_at"):
+        spans.setdefault(dossier_id, []).append(rules.SupplementSpan(requested, received))
+    now = period_end or timezone.now()
+    out = {}
+    for d in dossiers:
+        f = firsts.get(d.pk, {})
+        out[d.pk] = rules.on_time_verdict(
+            accepted_at=d.accepted_at, due_at=d.due_at, supplements=spans.get(d.pk, ()), period_end=now,
+            terminals=rules.Terminals(processed_at=f.get(Status.PROCESSED), returned_at=f.get(Status.RETURNED),
+                                      stopped_at=f.get(Status.STOPPED), refused_at=f.get(Status.REFUSED),
+                                      withdrawn_at=f.get(Status.WITHDRAWN)))
+    return out
+
+
+def dossier_verdict(dossier: Dossier, *, period_end: dt.datetime | None = None) -> rules.Verdict:
+    return dossier_verdicts([dossier], period_end=period_end)[dossier.pk]
 
 
 # --- Register ---------------------------------------------------------------------------------

@@ -774,23 +774,6 @@ def dossier_assign(*, actor: User, dossier_id: int, assignee: User | None) -> Do
     return dossier
 
 
-def verdict(dossier: Dossier, *, period_end: dt.datetime | None = None) -> rules.Verdict:
-    """The on-time verdict of a dossier from its own columns and events."""
-    terminal_at: dict[int, dt.datetime] = {}
-    for status, at in dossier.events.filter(
-        status__in=[Status.PROCESSED, Status.RETURNED, Status.STOPPED, Status.REFUSED, Status.WITHDRAWN]
-    ).order_by("seq").values_list("status", "at"):
-        terminal_at.setdefault(status, at)
-    terminals = rules.Terminals(
-        processed_at=terminal_at.get(Status.PROCESSED), returned_at=terminal_at.get(Status.RETURNED),
-        stopped_at=terminal_at.get(Status.STOPPED), refused_at=terminal_at.get(Status.REFUSED),
-        withdrawn_at=terminal_at.get(Status.WITHDRAWN),
-    )
-    spans = [rules.SupplementSpan(s.requested_at, s.received_at) for s in dossier.supplements.all()]
-    return rules.on_time_verdict(accepted_at=dossier.accepted_at, due_at=dossier.due_at, terminals=terminals,
-                                 supplements=spans, period_end=period_end or timezone.now())
-
-
 __all__ = [
     "SYNC_TOPIC",
     "Applicant",
@@ -799,5 +782,6 @@ __all__ = [
     "dossier_act",
     "dossier_assign",
     "dossier_intake",
-    "verdict",
+    "dossier_intake_national",
+    "STATUS_TOPIC",
 ]

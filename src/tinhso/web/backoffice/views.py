@@ -314,7 +314,7 @@ def _slip(dossier: Dossier) -> list[dict[str, Any]]:
 
 
 def _verdict(dossier: Dossier) -> dict[str, Any]:
-    verdict = services.verdict(dossier)
+    verdict = selectors.dossier_verdict(dossier)
     label = {True: _("Đúng hạn"), False: _("Quá hạn"), None: _("Chưa đánh giá")}[verdict.on_time]
     tag = {True: "govuk-tag--green", False: "govuk-tag--red", None: "govuk-tag--grey"}[verdict.on_time]
     return {"label": label, "tag": tag, "reason": REASONS.get(verdict.reason, ""),
