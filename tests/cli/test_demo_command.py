@@ -74,6 +74,7 @@ def test_the_demo_sets_up_prints_accounts_and_serves_in_vietnamese(demo_server):
     for username in ("086085000123", "ttpvhcc.tiepnhan", "xa.lanhdao", "tinh.quantri"):
         assert username in output
     assert "TOTP:" in output
+    assert "demo dossiers: 8" in output  # one birth registration at every step of the workflow
 
     status, home = _get(f"{base}/")
     assert status == 200
@@ -87,3 +88,7 @@ def test_the_demo_sets_up_prints_accounts_and_serves_in_vietnamese(demo_server):
     status, login = _get(f"{base}/tai-khoan/login/")
     assert status == 200
     assert "Đăng nhập" in login
+
+    status, procedures = _get(f"{base}/api/v1/procedures?q=dang%20ky%20khai%20sinh")
+    assert status == 200
+    assert '"code": "1.001193"' in procedures

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from tinhso.accounts.models import User, UserKind
+from tinhso.accounts.models import AgencyRole, Role, User, UserKind
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, Source
 from tinhso.dossiers.national import example_pdf
@@ -43,7 +43,11 @@ def _form(child: tuple[str, str, str, str]) -> dict[str, str]:
             "dan_toc": "Kinh", "quoc_tich": "Việt Nam", "ho_ten_me": mother, "quan_he_nguoi_yeu_cau": "Mẹ"}
 
 
-def demo_dossiers_create(*, commune, prefix: str = "xa") -> int:
+def demo_dossiers_create(*, prefix: str = "xa") -> int:
+    """At the commune where the demo receiving officer `{prefix}.tiepnhan` works."""
+    desk = AgencyRole.objects.filter(user__username=f"{prefix}.tiepnhan", role=Role.RECEIVING_OFFICER).select_related(
+        "agency__unit").first()
+    commune = desk.agency if desk else None
     if commune is None or Dossier.objects.filter(receiving_agency=commune).exists():
         return 0
     staff = {u.username.split(".", 1)[1]: u for u in User.objects.filter(username__startswith=f"{prefix}.")}

@@ -32,8 +32,7 @@ class Command(BaseCommand):
             accounts = demo_accounts_create(province_code=settings.TINHSO_PROVINCE)
         except DemoNotAllowed as error:
             raise CommandError(str(error)) from error
-        commune = next((a for a in accounts if a.username == "xa.tiepnhan"), None)
-        dossiers = demo_dossiers_create(commune=_agency_named(commune.agency) if commune else None)
+        dossiers = demo_dossiers_create()
         self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
         self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
         self.stdout.write(f"Thủ tục trình diễn / demo procedures: {catalog['procedures']}, "
@@ -53,8 +52,3 @@ class Command(BaseCommand):
                 line += f"\n  {'':<{width}}  TOTP: {account.totp_secret}"
             self.stdout.write(line)
 
-
-def _agency_named(name: str):
-    from tinhso.core.models import Agency
-
-    return Agency.objects.filter(name=name).order_by("code").first()
