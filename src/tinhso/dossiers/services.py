@@ -88,6 +88,8 @@ class IncomingFile:
     from_citizen_store: bool = False
     replaced_result_code: str = ""
     is_result: bool = False
+    #: attachments.attachment_inspect() of `data` when the caller has already checked it.
+    inspected: Any = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ def _inspect_files(files: Sequence[IncomingFile]):
 
     inspected, problems = [], []
     for i, incoming in enumerate(files):
+        if incoming.inspected is not None:
+            inspected.append(incoming.inspected)
+            continue
         try:
             inspected.append(attachment_inspect(name=incoming.name, data=incoming.data))
         except AttachmentRejected as exc:
@@ -457,7 +462,7 @@ def dossier_intake_national(*, actor: User, inbound) -> tuple[Dossier, bool]:
                                        "message": _("Thủ tục này chưa có trong danh mục của tỉnh.")}])
     files = [IncomingFile(name=f.name, data=f.data, component_code=f.component_code, digitised=f.digitised,
                           reused=f.reused, from_citizen_store=f.from_citizen_store,
-                          replaced_result_code=f.replaced_result_code)
+                          replaced_result_code=f.replaced_result_code, inspected=f.inspected)
              for f in inbound.files if f.data is not None]
     linked = [{"name": f.name, "url": f.url, "component_code": f.component_code}
               for f in inbound.files if f.data is None]
