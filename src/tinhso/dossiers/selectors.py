@@ -103,13 +103,22 @@ def _acting_states(roles: set[str]) -> Q:
 
 
 def _published_workflows():
-    """(id, compiled workflow) of every published definition: one query for the ids; a definition
-    is read only the first time (published definitions never change; see catalog.workflow)."""
+    """(id, compiled workflow) of every published definition: one query for the ids."""
     ids = list(WorkflowDefinition.objects.filter(status=VersionStatus.PUBLISHED).values_list("id", flat=True))
-    missing = [i for i in ids if i not in _COMPILED]
-    for workflow in WorkflowDefinition.objects.filter(pk__in=missing):
-        _COMPILED[workflow.pk] = compiled(workflow)
-    return [(i, _COMPILED[i]) for i in ids]
+    flows = workflows_compiled(ids)
+    return [(i, flows[i]) for i in ids]
+
+
+def workflows_compiled(ids) -> dict:
+    """{id: compiled workflow}; a published definition is read from the database only the first
+    time (published definitions never change; see catalog.workflow)."""
+    wanted = set(ids)
+    found = {i: _COMPILED[i] for i in wanted if i in _COMPILED}
+    for workflow in WorkflowDefinition.objects.filter(pk__in=wanted - found.keys()):
+        found[workflow.pk] = compiled(workflow)
+        if workflow.status == VersionStatus.PUBLISHED:
+            _COMPILED[workflow.pk] = found[workflow.pk]
+    return found
 
 
 _COMPILED: dict = {}

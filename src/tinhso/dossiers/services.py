@@ -267,7 +267,7 @@ def _competent_agency(version: ProcedureVersion, receiving: Agency, competent: A
         return competent
     if assigned.filter(agency=receiving).exists():
         return receiving
-    candidates = list(assigned.select_related(None).values_list("agency_id", flat=True)[:2])
+    candidates = list(assigned.values_list("agency_id", flat=True)[:2])
     if len(candidates) == 1:
         return Agency.objects.get(pk=candidates[0])
     raise InvalidInput(_("Cần chọn cơ quan có thẩm quyền giải quyết."),

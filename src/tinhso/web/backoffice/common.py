@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.accounts.models import Role, User
 from tinhso.accounts.selectors import roles_current, user_roles_by_agency
-from tinhso.catalog.models import WorkflowDefinition
-from tinhso.catalog.workflow import CompiledWorkflow, StateSpec, compiled
+from tinhso.catalog.workflow import StateSpec
 from tinhso.core.models import Agency
 from tinhso.dossiers.errors import InvalidInput
 from tinhso.dossiers.services import holding_roles
@@ -81,10 +80,6 @@ def when(value: dt.datetime | None) -> str:
 
 def vnd(amount: int) -> str:
     return _("%(amount)s đồng") % {"amount": f"{amount:,}".replace(",", ".")}
-
-
-def workflows_compiled(ids) -> dict[int, CompiledWorkflow]:
-    return {w.pk: compiled(w) for w in WorkflowDefinition.objects.filter(pk__in=set(ids))}
 
 
 def officials_for(agency_ids: list[int], state: StateSpec) -> list[tuple[str, Any]]:

@@ -50,7 +50,6 @@ from tinhso.web.backoffice.common import (
     scoped_key,
     vnd,
     when,
-    workflows_compiled,
 )
 from tinhso.web.backoffice.forms import ActionForm, new_key
 
@@ -124,7 +123,7 @@ def _inbox_url(agency: Agency, mode: str, flt: str, q: str, page: int | None = N
 
 
 def _inbox_rows(dossiers: list[Dossier], agency: Agency, roles: frozenset[str]) -> list[InboxRow]:
-    flows = workflows_compiled(d.workflow_id for d in dossiers)
+    flows = selectors.workflows_compiled(d.workflow_id for d in dossiers)
     now = timezone.now()
     soon = calendar_for(agency=agency).add_working_hours(now, settings.TINHSO_DUE_SOON_HOURS)
     rows = []
