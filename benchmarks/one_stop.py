@@ -687,7 +687,7 @@ def transition_plan(world) -> list[tuple[str, object, object]]:
 
 
 def part_transitions(args, world, results: list[Result]) -> dict:
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from tinhso.dossiers import services
@@ -743,6 +743,68 @@ def part_transitions(args, world, results: list[Result]) -> dict:
     results.extend([r, b])
     print_line(r)
     print_line(b)
+
+    # The same cycle through the batch service (a leader approving a pile of dossiers at once),
+    # on a second set of dossiers, against a bare batched UPDATE of the same rows.
+    size = args.batch_size
+    ids_b, _rate = accepted_dossiers(world, n, rng, "b")
+    chunks = [ids_b[i:i + size] for i in range(0, n, size)]
+    batch_times: list[float] = []
+
+    def batched() -> Result:
+        rb = Result(part="3 transitions",
+                    scenario=f"services.dossier_act_many, batches of {size}, cycle of {len(plan)} actions, 1 process",
+                    target="≥ 1,000 transitions/s", rate_unit="transitions/s")
+        batch_times.clear()
+        start = time.perf_counter()
+        for action, actor, assignee in plan:
+            for chunk in chunks:
+                t0 = time.perf_counter()
+                outcomes = services.dossier_act_many(actor=actor, dossier_ids=chunk, action=action,
+                                                     assignee=assignee)
+                spent = time.perf_counter() - t0
+                batch_times.append(spent)
+                # Rate and percentiles per transition: each dossier of the batch took spent / size.
+                rb.latencies.extend([spent / len(chunk)] * len(chunk))
+                failed = [o for o in outcomes if not o.ok]
+                rb.errors += len(failed)
+                rb.error_samples.extend(f"{o.code}: {o.error.message}" for o in failed[:3])
+        rb.duration = time.perf_counter() - start
+        return rb
+
+    rb = measured(batched, repeatable=False)
+    done = Dossier.objects.filter(pk__in=ids_b, state="da_tra_ket_qua").count()
+    if done != len(ids_b):
+        rb.errors += len(ids_b) - done
+        rb.error_samples.append(f"{len(ids_b) - done} dossiers did not reach da_tra_ket_qua")
+
+    def bare_batched() -> Result:
+        bb = Result(part="3 transitions",
+                    scenario=f"baseline: bare UPDATE … SET state, event_seq+1, batches of {size} in one transaction",
+                    rate_unit="updates/s")
+        start = time.perf_counter()
+        for state in states:
+            for chunk in chunks:
+                t0 = time.perf_counter()
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE dossiers_dossier SET state = %s, event_seq = event_seq + 1 WHERE id = %s",
+                        [[state, pk] for pk in chunk])
+                spent = time.perf_counter() - t0
+                bb.latencies.extend([spent / len(chunk)] * len(chunk))
+        bb.duration = time.perf_counter() - start
+        return bb
+
+    bb = measured(bare_batched)
+    rb.met = rb.rate >= 1000 and not rb.errors
+    ordered = sorted(batch_times)
+    batch_p95 = ordered[max(0, -(-len(ordered) * 95 // 100) - 1)] * 1000 if ordered else float("nan")
+    rb.note = (f"{n:,} dossiers × {len(plan)}; p50/p95 per transition (batch time ÷ {size}); one batch of {size}: "
+               f"p95 {batch_p95:,.0f} ms; {rb.rate / b.rate:.2f} × the bare autocommit UPDATE, "
+               f"{rb.rate / bb.rate:.3f} × the bare batched UPDATE" if b.rate and bb.rate else "")
+    results.extend([rb, bb])
+    print_line(rb)
+    print_line(bb)
 
     # Where the time goes: SQL statements per action, and a profile if below target.
     extra = {"intake_in_process_rate": intake_rate, "queries": {}, "profile": ""}
@@ -976,6 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--intake-threads", type=int, default=8)
     parser.add_argument("--parts", default="inbox,search,intake,transitions")
     parser.add_argument("--profile", action="store_true", help="profile transitions even when on target")
+    parser.add_argument("--batch-size", type=int, default=100, help="dossiers per dossier_act_many call")
     parser.add_argument("--quiet-wait", type=float, default=None,
                         help="before each measurement, wait up to this many seconds for other processes to use "
                              "< 10%% of the machine (default 600, 0 with --quick)")

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import JSONField
 from django.utils import timezone
 
 from tinhso.accounts.models import AgencyRole, Role, User, UserKind
@@ -34,6 +33,8 @@ from tinhso.catalog.models import (
 )
 from tinhso.core.models import AdministrativeUnit, Agency, AgencyKind, UnitLevel
 from tinhso.core.text import fold
+from tinhso.synthetic.bulk import copy_rows
+from tinhso.synthetic.people import HAMLETS, person_name, personal_id
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / "src/tinhso/catalog/data/workflows"
@@ -137,30 +138,11 @@ CATALOGUE_QUERIES = [
 ]
 
 # --- People -----------------------------------------------------------------------------------
-
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
-          "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Châu"]
-FAMILY_WEIGHTS = [38, 11, 9, 7, 5, 5, 4, 4, 4, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
-MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Hoài", "Kim", "Công", "Thị Thu",
-          "Văn Tuấn", "Thị Ngọc", "Gia", "Bảo"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hoa", "Hùng", "Hương",
-         "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Ngọc", "Nhung", "Phong", "Phúc", "Quân",
-         "Quang", "Sơn", "Tâm", "Thảo", "Thành", "Thu", "Trang", "Trung", "Tuấn", "Vân", "Vinh", "Yến",
-         "Đạt", "Duy", "Huy", "Khoa", "Lộc", "Nhân", "Tài", "Thắng", "Thủy", "Tiến", "Trí", "Uyên"]
-HAMLETS = ["Ấp Phú Thạnh", "Ấp Phú Lợi", "Ấp Giồng Trôm", "Ấp Bến Đình", "Ấp Tân Hòa", "Ấp An Hội",
-           "Ấp Long Thới", "Ấp Mỹ Thuận"]
+# Names and identifiers (person_name, personal_id, HAMLETS) come from the synthetic province generator,
+# tinhso.synthetic.people; copy_rows from tinhso.synthetic.bulk. Other benchmarks import them from here.
 
 #: Inbox searches by name, accent-less, as an officer types them.
 NAME_QUERIES = ["nguyen van hung", "tran thi thu", "le minh", "pham ngoc lan", "huynh", "vo thi hoa"]
-
-
-def person_name(rng: random.Random) -> str:
-    return f"{rng.choices(FAMILY, FAMILY_WEIGHTS)[0]} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-
-
-def personal_id(rng: random.Random) -> str:
-    """A 12-digit personal identification number: province 086, century/sex digit, year, serial."""
-    return f"086{rng.choice('0123')}{rng.randrange(100):02d}{rng.randrange(10 ** 6):06d}"
 
 
 # --- The world --------------------------------------------------------------------------------
@@ -342,34 +324,6 @@ STATE_MIX = [
 TERMINAL = {"da_tra_ket_qua", "tu_choi", "da_rut", "da_dung"}
 NO_ALLOWANCE = {"cho_bo_sung", "cho_nghia_vu_tai_chinh", "cho_tra_ket_qua"}
 CHANNEL_SOURCE = [(1, "counter", 0.6), (2, "online", 0.35), (3, "post", 0.05)]
-
-
-def _copy_fields(model):
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    return fields, [f.column for f in fields]
-
-
-def copy_rows(model, rows: list[dict]) -> None:
-    """COPY `rows` (dicts by attname) into the model's table; missing columns take the field default."""
-    from psycopg.types.json import Jsonb
-
-    fields, columns = _copy_fields(model)
-    now = timezone.now()
-    sql = f'COPY "{model._meta.db_table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) FROM STDIN'
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for values in rows:
-            out = []
-            for f in fields:
-                if f.attname in values:
-                    v = values[f.attname]
-                elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                    v = now
-                else:
-                    v = f.get_default()
-                if isinstance(f, JSONField) and v is not None:
-                    v = Jsonb(v)
-                out.append(v)
-            copy.write_row(out)
 
 
 def dossier_rows(*, agency: Agency, n: int, procedures: list[tuple], rng: random.Random, now: dt.datetime,

@@ -3,6 +3,7 @@
     tinhso demo [--host H] [--port P]   set up the SQLite demo (migrate, demo data) and serve it
     tinhso serve [--host H] [--port P]  production server (gunicorn, gthread workers, whitenoise)
     tinhso worker                       background tasks (django-tasks database backend)
+    tinhso scheduler                    enqueue the periodic tasks on their schedules (django-crontask)
     tinhso check-audit                  verify the audit log's hash chain; exit 1 if broken
     tinhso <django command> ...         e.g. tinhso migrate, tinhso createsuperuser
 """
@@ -60,6 +61,26 @@ def _serve(host: str, port: int) -> None:
     Server().run()
 
 
+def _background(*commands: str) -> None:
+    """The demo runs the background worker and the scheduler beside the server (notifications,
+    signing, payments' follow-ups), stopped with it. Production runs them as their own services."""
+    import atexit
+    import subprocess
+
+    children = [subprocess.Popen([sys.executable, "-m", "tinhso.cli", command]) for command in commands]
+
+    def stop() -> None:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    atexit.register(stop)
+
+
 def _host_port(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tinhso")
     parser.add_argument("--host", default=os.environ.get("TINHSO_HOST", "127.0.0.1"))
@@ -75,11 +96,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if command == "demo":
         args = _host_port(argv[1:])
+        os.environ.setdefault("TINHSO_BASE_URL", f"http://{args.host}:{args.port}")
         _demo_environment()
         _setup_django()
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("demo_setup", base_url=f"http://{args.host}:{args.port}")
         if not args.no_serve:
+            _background("worker", "scheduler")
             _serve(args.host, args.port)
         return 0
     if command == "serve":
@@ -91,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     if command == "worker":
         _setup_django()
         call_command("db_worker", *argv[1:])
+        return 0
+    if command == "scheduler":
+        _setup_django()
+        call_command("crontask", *argv[1:])
         return 0
     if command == "check-audit":
         _setup_django()

@@ -18,5 +18,9 @@ urlpatterns = [
     path("tai-khoan/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mot-cua/", include("tinhso.web.backoffice.urls")),
+    path("dich-vu-cong/", include("tinhso.web.portal.urls")),
+    path("thanh-toan/", include("tinhso.payments.urls")),
+    path("", include("tinhso.web.tracking.urls")),  # /tra-cuu/, /danh-gia/, /phan-anh/
+    path("", include("tinhso.documents.urls")),  # /xac-thuc/, /ho-so/<code>/bieu-mau/…, /ho-so/<code>/ket-qua.pdf
     path("", include("tinhso.web.urls")),
 ]

@@ -92,3 +92,16 @@ def test_the_demo_sets_up_prints_accounts_and_serves_in_vietnamese(demo_server):
     status, procedures = _get(f"{base}/api/v1/procedures?q=dang%20ky%20khai%20sinh")
     assert status == 200
     assert '"code": "1.001193"' in procedures
+
+    # Citizen side: the portal, public tracking, the verification page.
+    for path in ("/dich-vu-cong/", "/tra-cuu/", "/xac-thuc/"):
+        assert _get(f"{base}{path}")[0] == 200
+
+    # The stand-ins of national systems answer in the same server, and say what they are.
+    status, sms = _get(f"{base}/gia-lap/sms/")
+    assert status == 200 and "giả lập" in sms.lower()
+
+    # The monitor's data: the three seed plans and a synthetic year of dossiers.
+    assert "synthetic dossiers for the monitor: 3000" in output
+    status, plans = _get(f"{base}/api/v1/kpi/plans")
+    assert status == 200 and '"count": 3' in plans

@@ -6,6 +6,7 @@ import base64
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tinhso.accounts.services import api_token_issue
@@ -194,7 +195,8 @@ def test_bulk_accept_of_dossiers_waiting_for_reception(client, desk, receiver_au
 
 def test_register_as_json_and_xlsx(client, desk, receiver_auth):
     code = post(client, "/api/v1/dossiers", intake_body(desk), receiver_auth).json()["code"]
-    day = Dossier.objects.get(code=code).submitted_at.date().isoformat()
+    # The register counts days on the province's clock, not UTC.
+    day = timezone.localdate(Dossier.objects.get(code=code).submitted_at).isoformat()
     rows = client.get(f"/api/v1/register?agency={desk.commune.code}&from={day}&to={day}", **receiver_auth).json()
     assert [r["code"] for r in rows] == [code]
     xlsx = client.get(f"/api/v1/register.xlsx?agency={desk.commune.code}&from={day}&to={day}", **receiver_auth)

@@ -99,3 +99,11 @@ from tinhso.dossiers.api import router as dossiers_router
 
 api.add_router("/", dossiers_router)
 api.add_router("/", national_router)
+
+from tinhso.dossiers.api_tracking import router as tracking_router  # noqa: E402
+
+api.add_router("/", tracking_router)
+
+from tinhso.kpi.api import router as kpi_router  # noqa: E402
+
+api.add_router("/kpi/", kpi_router)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tinhso.core.text import fold
 
@@ -90,7 +91,7 @@ def _first_day(start: dt.date | None, end: dt.date | None) -> dt.date:
     """A day the unit existed on, to find its parent of the same time."""
     if start is not None:
         return start
-    return end - dt.timedelta(days=1) if end is not None else dt.date.today()
+    return end - dt.timedelta(days=1) if end is not None else timezone.localdate()
 
 
 def _stage(row, values: dict, fields, to_create: list, to_update: list, result: LoadResult, *, make) -> None:

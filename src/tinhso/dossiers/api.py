@@ -434,26 +434,22 @@ def inbox_list(request, params: Query[InboxQueryIn]):
 
 @router.post("/inbox/accept", response=list[BulkResultOut], summary="Tiếp nhận nhiều hồ sơ")
 def inbox_bulk_accept(request, payload: BulkAcceptIn):
-    """Accept several dossiers waiting for acceptance; each one in its own transaction, so one
-    refusal does not undo the others."""
-    results = []
-    for code in dict.fromkeys(payload.codes):
+    """Accept several dossiers waiting for acceptance, in one batch: a dossier that cannot be
+    accepted is reported with the reason and does not stop the others."""
+    results: dict[str, dict] = {}
+    visible: dict[int, str] = {}
+    codes = list(dict.fromkeys(payload.codes))
+    for code in codes:
         dossier = selectors.dossier_get_for(request.user, code=code, audit=False)
         if dossier is None:
-            results.append({"code": code, "ok": False, "error": _("Không tìm thấy hồ sơ.")})
-            continue
-        accept = next((a for a in compiled(dossier.workflow).actions_from(dossier.state)
-                       if a.effect == "accept"), None)
-        if accept is None:
-            results.append({"code": code, "ok": False, "error": _("Hồ sơ không ở bước chờ tiếp nhận.")})
-            continue
-        try:
-            services.dossier_act(actor=request.user, dossier_id=dossier.pk, action=accept.code,
-                                 idempotency_key=f"bulk-accept:{dossier.pk}")
-            results.append({"code": code, "ok": True})
-        except DossierError as exc:
-            results.append({"code": code, "ok": False, "error": str(exc.message)})
-    return results
+            results[code] = {"code": code, "ok": False, "error": _("Không tìm thấy hồ sơ.")}
+        else:
+            visible[dossier.pk] = code
+    for outcome in services.dossier_accept_many(actor=request.user, dossier_ids=list(visible)):
+        code = visible[outcome.dossier_id]
+        results[code] = {"code": code, "ok": True} if outcome.ok else {
+            "code": code, "ok": False, "error": str(outcome.error.message)}
+    return [results[code] for code in codes]
 
 
 def _register_rows(request, params: RegisterQueryIn):

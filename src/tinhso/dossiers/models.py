@@ -257,3 +257,243 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["topic", "sent_at", "id"], name="outbox_pending")]
+
+
+# --- Ratings and feedback (issue 4 items 5–6; Decision 766 indicators 5.2–5.4) ----------------
+# Services and selectors: dossiers/feedback.py. Choices: docs/modules/tracking.md, docs/decisions.md.
+
+
+class RatingChannel(models.TextChoices):
+    PORTAL = "portal", _("Trên cổng dịch vụ công của tỉnh")
+    COUNTER = "counter", _("Thiết bị đánh giá tại quầy")
+    NATIONAL_PORTAL = "dvcqg", _("Trên Cổng Dịch vụ công quốc gia")
+
+
+class Rating(models.Model):
+    """The applicant's satisfaction with the settlement of a dossier (Decision 766 indicator 5.4).
+
+    Every submission is a row; exactly one per dossier is current (`is_current`, a partial unique
+    constraint). A changed rating replaces the current one and keeps the old row with the time it
+    was replaced, so a "not satisfied" turned into "satisfied" stays visible to an inspection.
+    `criteria` holds the optional answers to the 12 criteria of feedback.RATING_CRITERIA
+    ({criterion code: option code}); the index reads only `satisfied`.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="ratings")
+    satisfied = models.BooleanField(_("hài lòng"))
+    criteria = models.JSONField(_("đánh giá theo tiêu chí"), default=dict, blank=True)
+    comment = models.TextField(_("ý kiến"), blank=True)
+    rated_at = models.DateTimeField(_("thời điểm đánh giá"))
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("người đánh giá"))
+    channel = models.CharField(_("kênh đánh giá"), max_length=10, choices=RatingChannel.choices,
+                               default=RatingChannel.PORTAL)
+    is_current = models.BooleanField(_("là đánh giá hiện hành"), default=True)
+    replaced_at = models.DateTimeField(_("bị thay bằng đánh giá mới lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("đánh giá mức độ hài lòng")
+        verbose_name_plural = _("đánh giá mức độ hài lòng")
+        ordering = ["dossier", "rated_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier"], condition=Q(is_current=True), name="rating_one_current"),
+            models.CheckConstraint(condition=Q(is_current=True) | Q(replaced_at__isnull=False),
+                                   name="rating_replaced_has_time"),
+        ]
+
+
+class FeedbackKind(models.TextChoices):
+    """What a PAKN is about: indicator 5.1 classifies rules/policies/procedures vs. staff
+    behaviour; indicator 5.4 counts dossiers with a PAKN about reception, settlement or lateness."""
+
+    RULES = "quy_dinh", _("Quy định, chính sách, thủ tục hành chính")
+    RECEPTION = "tiep_nhan", _("Việc tiếp nhận hồ sơ")
+    SETTLEMENT = "giai_quyet", _("Việc giải quyết hồ sơ, kết quả giải quyết")
+    LATE = "tre_han", _("Hồ sơ trễ hẹn")
+    STAFF = "thai_do", _("Thái độ, hành vi của cán bộ, công chức")
+
+
+class FeedbackStatus(models.TextChoices):
+    RECEIVED = "received", _("Đang xử lý")
+    REFUSED = "refused", _("Không thụ lý")
+    ANSWERED = "answered", _("Đã trả lời")
+    CLOSED = "closed", _("Đã kết thúc")
+
+
+class Feedback(models.Model):
+    """A phản ánh, kiến nghị (PAKN) from a citizen or business, and its handling.
+
+    The times are those indicators 5.2 and 5.3 read: `assigned_at` (submission, or the last
+    transfer to the agency now handling it) starts the clock; `refuse_due_at` (2 working days) and
+    `answer_due_at` (15 working days) are fixed from the handling agency's calendar at that moment;
+    `refused_at` / `answered_at` / `published_at` end it. The sender's verdict on the answer
+    (`sender_satisfied`) and `repeat_of` (the sender had to come back about the same dossier) feed 5.3.
+    """
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="feedback_sent", verbose_name=_("người gửi"))
+    dossier = models.ForeignKey(Dossier, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback",
+                                verbose_name=_("hồ sơ liên quan"))
+    kind = models.CharField(_("nội dung phản ánh về"), max_length=12, choices=FeedbackKind.choices)
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    content = models.TextField(_("nội dung"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="feedback",
+                               verbose_name=_("cơ quan xử lý"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=FeedbackStatus.choices,
+                              default=FeedbackStatus.RECEIVED)
+
+    submitted_at = models.DateTimeField(_("thời điểm gửi"))
+    assigned_at = models.DateTimeField(_("cơ quan xử lý nhận lúc"))
+    refuse_due_at = models.DateTimeField(_("hạn từ chối thụ lý"))
+    answer_due_at = models.DateTimeField(_("hạn trả lời"))
+    transferred_from = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                         verbose_name=_("chuyển từ cơ quan"))
+    transferred_at = models.DateTimeField(_("thời điểm chuyển"), null=True, blank=True)
+    transfer_note = models.TextField(_("lý do chuyển"), blank=True)
+
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    answered_at = models.DateTimeField(_("thời điểm trả lời"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("thời điểm từ chối thụ lý"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("người trả lời"))
+    published_at = models.DateTimeField(_("thời điểm công khai câu trả lời"), null=True, blank=True)
+
+    sender_satisfied = models.BooleanField(_("người gửi hài lòng với kết quả xử lý"), null=True, blank=True)
+    sender_rated_at = models.DateTimeField(_("thời điểm người gửi đánh giá"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("thời điểm kết thúc"), null=True, blank=True)
+    repeat_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats",
+                                  verbose_name=_("phản ánh lặp lại của"))
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            # The agency's list and the indicators of an agency and period.
+            models.Index(fields=["agency", "submitted_at"], name="feedback_agency"),
+            models.Index(fields=["agency", "status", "answer_due_at"], name="feedback_agency_open"),
+            models.Index(fields=["sender", "submitted_at"], name="feedback_sender"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="answered") | Q(answered_at__isnull=False),
+                                   name="feedback_answered_has_time"),
+            models.CheckConstraint(condition=~Q(status="refused") | Q(refused_at__isnull=False),
+                                   name="feedback_refused_has_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.title}"
+
+
+# --- The citizen data store (kho quản lý dữ liệu điện tử của tổ chức, cá nhân) ----------------
+# Decree 45/2020/NĐ-CP Art. 16(3) and Circular 01/2023/TT-VPCP Art. 24: per account, the
+# applicant's data, the dossiers filed, their e-results and the documents the person keeps, so that
+# a fact is typed once and an earlier e-result replaces a paper copy. Services and selectors:
+# dossiers/citizen_store.py; the portal's drafts live here too (web/portal).
+
+
+class FactSource(models.TextChoices):
+    TYPED = "typed", _("Do công dân tự nhập")
+    VNEID = "vneid", _("Từ VNeID")
+    DOSSIER = "dossier", _("Từ hồ sơ đã nộp")
+    ACCOUNT = "account", _("Từ tài khoản đăng ký")
+
+
+class CitizenFact(models.Model):
+    """One fact about the account holder (name, date of birth, phone…), with where it came from.
+    `key` is one of citizen_store.FACTS; the value is kept as text (dates as YYYY-MM-DD)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen_facts")
+    key = models.CharField(_("thông tin"), max_length=40)
+    value = models.CharField(_("giá trị"), max_length=500)
+    source = models.CharField(_("nguồn"), max_length=10, choices=FactSource.choices, default=FactSource.TYPED)
+    source_dossier = models.ForeignKey(Dossier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name=_("từ hồ sơ"))
+    updated_at = models.DateTimeField(_("cập nhật lúc"))
+
+    class Meta:
+        verbose_name = _("thông tin trong kho dữ liệu")
+        verbose_name_plural = _("thông tin trong kho dữ liệu")
+        ordering = ["owner", "key"]
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="citizen_fact_unique")]
+
+
+class CitizenDocument(models.Model):
+    """A document the citizen keeps in the store (uploaded once, attached to later dossiers).
+    The file is in the `citizen_files` storage, content-addressed like dossier files."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="citizen_documents")
+    title = models.CharField(_("tên giấy tờ"), max_length=200)
+    name = models.CharField(_("tên tệp"), max_length=200)
+    storage_path = models.CharField(max_length=300)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    added_at = models.DateTimeField(_("lưu lúc"))
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho dữ liệu")
+        verbose_name_plural = _("giấy tờ trong kho dữ liệu")
+        ordering = ["owner", "-added_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "added_at"], name="citizen_document_owner")]
+
+
+def draft_public_id():
+    """A random id for a draft's URLs (never the row id: drafts hold personal data)."""
+    import uuid
+
+    return uuid.uuid4()
+
+
+class Draft(models.Model):
+    """A dossier being prepared on the portal (hồ sơ đang soạn), kept server-side so that it can
+    be resumed from "Hồ sơ của tôi" on any device. `applicant` and `answers` hold what was typed
+    ({field: value}; `answers` in the shape of the version's form schema), `done` the task-list
+    sections finished. Once submitted, `dossier` points at the dossier it became."""
+
+    public_id = models.UUIDField(default=draft_public_id, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("cơ quan giải quyết"))
+    applicant = models.JSONField(_("người nộp hồ sơ"), default=dict, blank=True)
+    answers = models.JSONField(_("nội dung tờ khai"), default=dict, blank=True)
+    done = models.JSONField(_("các phần đã xong"), default=list, blank=True)
+    save_facts = models.BooleanField(_("lưu thông tin cho lần sau"), default=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ đang soạn")
+        verbose_name_plural = _("hồ sơ đang soạn")
+        ordering = ["owner", "-updated_at"]
+        indexes = [models.Index(fields=["owner", "updated_at"], name="draft_owner")]
+
+
+class DraftFile(models.Model):
+    """A file staged on a draft for one component: uploaded (in `citizen_files`), a document of the
+    citizen's store, or an earlier e-result reused (its file stays where the result is, in
+    `dossier_files`). The flags become the attachment's at submission (DuocTaiSuDung,
+    DuocLayTuKhoDMQG, MaKetQuaThayThe of the national sync)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files")
+    component_code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    storage = models.CharField(max_length=20)
+    storage_path = models.CharField(max_length=300)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    source_document = models.ForeignKey(CitizenDocument, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    source_attachment = models.ForeignKey(Attachment, on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="+")
+    replaced_result_code = models.CharField(max_length=60, blank=True)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["draft", "added_at", "pk"]

@@ -15,6 +15,8 @@ in that implementation, every outbound value is a string: codes and flags as "1"
 
 from __future__ import annotations
 
+import functools
+
 import base64
 import binascii
 import copy
@@ -615,14 +617,20 @@ def _fee(fee: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _role_label(role: str) -> str:
+@functools.lru_cache(maxsize=8)
+def _role_labels(language: str) -> dict[str, str]:
     from tinhso.accounts.models import Role
     from tinhso.catalog.workflow import APPLICANT, SYSTEM
 
     labels = {value: str(label) for value, label in Role.choices}
     labels[SYSTEM] = _("Hệ thống kết nối")
     labels[APPLICANT] = _("Người nộp hồ sơ")
-    return labels.get(role, role)
+    return labels
+
+
+def _role_label(role: str) -> str:
+    # Every outbox message names the actor's role: the labels are built once per language.
+    return _role_labels(translation.get_language() or "vi").get(role, role)
 
 
 def _cut(text: str, size: int) -> str:

@@ -47,7 +47,7 @@ from tinhso.core.calendar import WorkingCalendar, calendar_for
 from tinhso.core.models import Agency
 from tinhso.dossiers import rules
 from tinhso.dossiers.codes import dossier_code_next
-from tinhso.dossiers.errors import ActionNotAllowed, Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.dossiers.errors import ActionNotAllowed, Conflict, DossierError, Forbidden, InvalidInput, NotFound
 from tinhso.dossiers.models import (
     Attachment,
     Dossier,
@@ -112,6 +112,8 @@ _TTL = 10.0
 _roles_cache: dict[tuple[int, dt.date], tuple[float, list[tuple[int, str, str]]]] = {}
 _agency_cache: dict[int, tuple[float, Agency]] = {}
 _version_cache: dict[int, ProcedureVersion] = {}
+_current_cache: dict[str, tuple[float, int | None]] = {}
+_assigned_cache: dict[int, tuple[float, list[int]]] = {}
 
 
 def _held_roles(user: User, on: dt.date) -> list[tuple[int, str, str]]:
@@ -136,7 +138,7 @@ def _agency(agency_id: int) -> Agency:
 def _version(version_id: int) -> ProcedureVersion:
     version = _version_cache.get(version_id)
     if version is None:
-        version = ProcedureVersion.objects.select_related("procedure", "workflow").get(pk=version_id)
+        version = ProcedureVersion.objects.select_related("procedure__field", "workflow").get(pk=version_id)
         if version.status != VersionStatus.DRAFT and version.workflow.status == VersionStatus.PUBLISHED:
             _version_cache[version_id] = version
     return version
@@ -148,10 +150,12 @@ def caches_clear(**kwargs: Any) -> None:
     _roles_cache.clear()
     _agency_cache.clear()
     _version_cache.clear()
+    _current_cache.clear()
+    _assigned_cache.clear()
     selectors.workflows_cache_clear()
 
 
-for _model in (AgencyRole, User, Agency, ProcedureVersion, WorkflowDefinition):
+for _model in (AgencyRole, User, Agency, Procedure, ProcedureVersion, ProcedureAssignment, WorkflowDefinition):
     post_save.connect(caches_clear, sender=_model, dispatch_uid=f"dossiers-cache-{_model.__name__}")
     post_delete.connect(caches_clear, sender=_model, dispatch_uid=f"dossiers-cache-del-{_model.__name__}")
 
@@ -248,28 +252,42 @@ def _store_files(*, dossier: Dossier, files: Sequence[IncomingFile], inspected, 
 
 
 def _published_version(procedure_code: str) -> ProcedureVersion:
-    procedure = Procedure.objects.filter(code=procedure_code, is_active=True).select_related(
-        "current_version__workflow").first()
-    version = procedure.current_version if procedure else None
+    hit = _current_cache.get(procedure_code)
+    if hit is not None and time.monotonic() - hit[0] < _TTL:
+        version_id = hit[1]
+    else:
+        version_id = Procedure.objects.filter(code=procedure_code, is_active=True).values_list(
+            "current_version_id", flat=True).first()
+        _current_cache[procedure_code] = (time.monotonic(), version_id)
+    version = _version(version_id) if version_id is not None else None
     if version is None or version.status != VersionStatus.PUBLISHED:
         raise InvalidInput(_("Không tìm thấy thủ tục “%(code)s” đang áp dụng.") % {"code": procedure_code},
                            details=[{"field": "procedure", "message": _("Thủ tục không tồn tại hoặc chưa công bố.")}])
     return version
 
 
+def _assigned(procedure_id: int) -> list[int]:
+    hit = _assigned_cache.get(procedure_id)
+    if hit is not None and time.monotonic() - hit[0] < _TTL:
+        return hit[1]
+    agencies = list(ProcedureAssignment.objects.filter(procedure_id=procedure_id).order_by("pk")
+                    .values_list("agency_id", flat=True))
+    _assigned_cache[procedure_id] = (time.monotonic(), agencies)
+    return agencies
+
+
 def _competent_agency(version: ProcedureVersion, receiving: Agency, competent: Agency | None) -> Agency:
-    assigned = ProcedureAssignment.objects.filter(procedure_id=version.procedure_id)
+    assigned = _assigned(version.procedure_id)
     if competent is not None:
-        if not assigned.filter(agency=competent).exists():
+        if competent.pk not in assigned:
             raise InvalidInput(
                 _("%(agency)s không có thẩm quyền giải quyết thủ tục này.") % {"agency": competent.name},
                 details=[{"field": "competent_agency", "message": _("Cơ quan không có thẩm quyền.")}])
         return competent
-    if assigned.filter(agency=receiving).exists():
+    if receiving.pk in assigned:
         return receiving
-    candidates = list(assigned.values_list("agency_id", flat=True)[:2])
-    if len(candidates) == 1:
-        return Agency.objects.get(pk=candidates[0])
+    if len(assigned) == 1:
+        return _agency(assigned[0])
     raise InvalidInput(_("Cần chọn cơ quan có thẩm quyền giải quyết."),
                        details=[{"field": "competent_agency", "message": _("Chưa chọn cơ quan giải quyết.")}])
 
@@ -302,14 +320,12 @@ def _may_receive(actor: User | None, agency: Agency, source: str, *, on: dt.date
         if actor is None or not actor.is_authenticated:
             raise Forbidden(_("Cần đăng nhập để nộp hồ sơ trực tuyến."))
         return
-    wanted = {Role.INTEGRATION} if source == Source.NATIONAL_PORTAL else {Role.RECEIVING_OFFICER}
-    held = user_roles(actor, on).filter(role__in=wanted) if actor is not None else None
-    if held is None:
+    if actor is None:
         raise Forbidden(_("Không có quyền tiếp nhận hồ sơ."))
-    if source == Source.NATIONAL_PORTAL:
-        ok = held.filter(agency__kind="ubnd_tinh").exists() or held.filter(agency=agency).exists()
-    else:
-        ok = held.filter(agency=agency).exists()
+    wanted = Role.INTEGRATION if source == Source.NATIONAL_PORTAL else Role.RECEIVING_OFFICER
+    held = [(agency_id, kind) for agency_id, role, kind in _held_roles(actor, on) if role == wanted]
+    ok = any(agency_id == agency.pk or (source == Source.NATIONAL_PORTAL and kind == "ubnd_tinh")
+             for agency_id, kind in held)
     if not ok:
         raise Forbidden(_("Bạn không có vai trò tiếp nhận hồ sơ tại %(agency)s.") % {"agency": agency.name})
 
@@ -380,7 +396,7 @@ def dossier_intake(
             if source == Source.ONLINE and applicant_user is None:
                 applicant_user = actor
             dossier = Dossier(
-                code=dossier_code, procedure_id=version.procedure_id, procedure_version=version,
+                code=dossier_code, procedure=version.procedure, procedure_version=version,
                 workflow=version.workflow, state=wf.start, status=start.status, channel=int(channel), source=source,
                 receiving_agency=receiving_agency, competent_agency=competent, holder_agency=holder,
                 applicant=applicant_user, applicant_name=applicant.name.strip(),
@@ -393,7 +409,7 @@ def dossier_intake(
             )
             dossier.state_due_at = _state_due(dossier, start, now, version, holder)
             dossier.save(force_insert=True)
-            _store_files(dossier=dossier, files=files, inspected=inspected, actor=actor, at=now)
+            stored = _store_files(dossier=dossier, files=files, inspected=inspected, actor=actor, at=now)
             event = _append_event(
                 dossier, at=now, action="nop_ho_so", action_name=_("Nộp hồ sơ"), effect="submit",
                 from_state="", status=Status.SUBMITTED, actor=actor,
@@ -404,9 +420,10 @@ def dossier_intake(
                 data={"source": source, "channel": int(channel), "files": len(files),
                       **({"linked_files": list(linked_files)} if linked_files else {})},
             )
-            dossier.save(update_fields=["event_seq", "has_digitised_components", "updated_at"])
             events = [event]
-            if accept:
+            if not accept:
+                dossier.save(update_fields=["event_seq", "has_digitised_components", "updated_at"])
+            else:  # the acceptance saves the same columns with its own
                 accept_action = next((a for a in start.actions if a.effect == Effect.ACCEPT), None)
                 if accept_action is None:
                     raise ActionNotAllowed(_("Quy trình không có bước tiếp nhận."))
@@ -414,7 +431,12 @@ def dossier_intake(
                     SYSTEM if source == Source.NATIONAL_PORTAL else Role.RECEIVING_OFFICER),
                     at=now, note="", data={}, assignee=assignee, idempotency_key=None, files=(), inspected=(),
                     outbox=False))
-            messages = [_outbox_message(dossier, e) for e in events]
+            # A new dossier's files and supplements are known: the sync message need not read them.
+            dossier._prefetched_objects_cache = {"attachments": stored, "supplements": []}
+            try:
+                messages = [_outbox_message(dossier, e) for e in events]
+            finally:
+                del dossier._prefetched_objects_cache
             if code is None:
                 provisional = dossier.code
                 dossier.code = dossier_code_next(agency=receiving_agency, day=timezone.localtime(now).date())
@@ -492,11 +514,59 @@ def _replace_code(payload: dict[str, Any], old: str, new: str) -> None:
 
 # --- Transitions ------------------------------------------------------------------------------
 
+@dataclass
+class _Batch:
+    """The rows of several transitions, written together just before the transaction commits:
+    one multi-row INSERT for the events, one for the outbox, one batched UPDATE for the dossiers."""
+
+    dossiers: list[Dossier] = field(default_factory=list)
+    events: list[DossierEvent] = field(default_factory=list)
+    messages: list[OutboxMessage] = field(default_factory=list)
+
+    def write(self) -> None:
+        from django.db import connection
+
+        if not self.dossiers:
+            return
+        DossierEvent.objects.bulk_create(self.events)
+        for message in self.messages:
+            message.event_id = message.event.pk
+        OutboxMessage.objects.bulk_create(self.messages)
+        now = timezone.now()
+        fields = [Dossier._meta.get_field(name) for name in TRANSITION_FIELDS]
+        # psycopg adapts these columns' Python values (str, int, bool, aware datetime, timedelta)
+        # itself; other databases get Django's conversion.
+        native = connection.vendor == "postgresql"
+        rows = []
+        for dossier in self.dossiers:
+            dossier.updated_at = now
+            values = [getattr(dossier, f.attname) for f in fields] if native else [
+                f.get_db_prep_save(getattr(dossier, f.attname), connection) for f in fields]
+            rows.append(values + [dossier.pk])
+        quote = connection.ops.quote_name
+        table = quote(Dossier._meta.db_table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One statement for the whole batch, one array parameter per column:
+                # UPDATE … FROM unnest(%s::type[], …) — the statement text is the same for any size.
+                casts = [f.db_type(connection) if not f.remote_field else f.target_field.rel_db_type(connection)
+                         for f in fields] + ["bigint"]
+                names = [quote(f.column) for f in fields]
+                sets = ", ".join(f"{name} = v.{name}" for name in names)
+                arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
+                sql = f"UPDATE {table} AS d SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}, id) WHERE d.id = v.id"
+                cursor.execute(sql, [list(column) for column in zip(*rows)])
+            else:
+                sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+                cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+
+
 def _append_event(dossier: Dossier, *, at, action, action_name, effect, from_state, status, actor, actor_role,
                   from_agency, to_agency, to_user, timeliness_value, state_entered_at, state_due_at,
-                  note: str = "", data: dict | None = None, idempotency_key: str | None = None) -> DossierEvent:
+                  note: str = "", data: dict | None = None, idempotency_key: str | None = None,
+                  batch: _Batch | None = None) -> DossierEvent:
     dossier.event_seq += 1
-    return DossierEvent.objects.create(
+    event = DossierEvent(
         dossier=dossier, seq=dossier.event_seq, at=at, action=action, action_name=str(action_name)[:120],
         effect=str(effect), from_state=from_state, to_state=dossier.state, status=int(status), actor=actor,
         actor_name=(actor.full_name or actor.get_username()) if actor is not None else "",
@@ -504,6 +574,9 @@ def _append_event(dossier: Dossier, *, at, action, action_name, effect, from_sta
         state_entered_at=state_entered_at, state_due_at=state_due_at, timeliness=timeliness_value,
         note=note, data=data or {}, idempotency_key=idempotency_key,
     )
+    if batch is None:
+        event.save(force_insert=True)
+    return event
 
 
 #: Events that change the dossier's documents: the outbox carries the full sync message for them;
@@ -603,15 +676,19 @@ def _event_status(action: ActionSpec, target: StateSpec) -> int:
     return Status.ACCEPTED if action.effect == Effect.ACCEPT else target.status
 
 
-def _check_gate(dossier: Dossier, state: StateSpec, action: ActionSpec, version: ProcedureVersion) -> None:
+def _check_gate(dossier: Dossier, state: StateSpec, action: ActionSpec, version: ProcedureVersion,
+                present: set[str] | None = None) -> None:
     """Document gate: leaving a state that requires documents (other than to give up on the
-    dossier) needs a file for every required component."""
+    dossier) needs a file for every required component. `present`: the components the dossier
+    has files for, when the caller has read them already (a batch reads them in one query)."""
     if not state.documents_required or action.effect in (
         Effect.REFUSE, Effect.STOP, Effect.WITHDRAW, Effect.SUPPLEMENT_REQUEST, Effect.EXTEND,
     ):
         return
     required = {c["code"] for c in version.components if c.get("required")}
-    present = set(dossier.attachments.filter(component_code__in=required).values_list("component_code", flat=True))
+    if present is None:
+        present = set(dossier.attachments.filter(component_code__in=required).values_list("component_code",
+                                                                                            flat=True))
     missing = [c for c in version.components if c["code"] in required - present]
     if missing:
         raise InvalidInput(_("Hồ sơ còn thiếu thành phần bắt buộc."), code="documents_missing", details=[
@@ -622,14 +699,20 @@ def _check_gate(dossier: Dossier, state: StateSpec, action: ActionSpec, version:
 def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, actor: User | None, role_used: str,
                 at: dt.datetime, note: str, data: dict[str, Any], assignee: User | None,
                 idempotency_key: str | None, files: Sequence[IncomingFile], inspected,
-                outbox: bool = True) -> DossierEvent:
-    """Move a locked dossier along `action`. Caller holds the transaction and the row lock."""
+                outbox: bool = True, batch: _Batch | None = None,
+                present: set[str] | None = None) -> DossierEvent:
+    """Move a locked dossier along `action`. Caller holds the transaction and the row lock.
+
+    With `batch`, the dossier, event and outbox rows are collected for `_Batch.write` instead of
+    written one by one; nothing is collected when the action is refused, so a refused dossier in
+    a batch leaves no trace (only the supplement effects write rows early: the caller gives them
+    a savepoint)."""
     version = dossier.procedure_version
     source_state = wf.state(dossier.state)
     target = wf.state(action.to)
     if action.effect in REASON_REQUIRED and not note.strip():
         raise InvalidInput(_("Cần ghi rõ lý do."), details=[{"field": "note", "message": _("Chưa nhập lý do.")}])
-    _check_gate(dossier, source_state, action, version)
+    _check_gate(dossier, source_state, action, version, present)
     kept = _apply_effect(dossier, action, at=at, actor=actor, note=note, data=data, version=version)
     if files:
         supplement = (dossier.supplements.filter(received_at=at).first()
@@ -657,10 +740,17 @@ def _transition(dossier: Dossier, wf: CompiledWorkflow, action: ActionSpec, *, a
         from_state=source_state.code, status=_event_status(action, target), actor=actor, actor_role=role_used,
         from_agency=from_agency, to_agency=holder, to_user=assignee, timeliness_value=step_status,
         state_entered_at=entered, state_due_at=due, note=note, data=kept, idempotency_key=idempotency_key,
+        batch=batch,
     )
-    dossier.save(update_fields=TRANSITION_FIELDS)
-    if outbox:
-        _outbox(dossier, event)
+    if batch is None:
+        dossier.save(update_fields=TRANSITION_FIELDS)
+        if outbox:
+            _outbox(dossier, event)
+    else:
+        batch.dossiers.append(dossier)
+        batch.events.append(event)
+        if outbox:
+            batch.messages.append(_outbox_message(dossier, event))
     return event
 
 
@@ -678,7 +768,9 @@ def holding_roles(state: StateSpec) -> set[str]:
 
 
 def _may_hold(user: User, agency: Agency, wf: CompiledWorkflow, state: StateSpec) -> bool:
-    return user.is_official and user_roles(user).filter(agency=agency, role__in=holding_roles(state)).exists()
+    roles = holding_roles(state)
+    return user.is_official and any(
+        agency_id == agency.pk and role in roles for agency_id, role, _kind in _held_roles(user, timezone.localdate()))
 
 
 def _roles_of(caps: Iterable[str], action: ActionSpec) -> str:
@@ -730,36 +822,156 @@ def dossier_act(
         if idempotency_key:
             previous = DossierEvent.objects.filter(dossier=dossier, idempotency_key=idempotency_key).first()
             if previous is not None:
-                if previous.action != action:
-                    raise Conflict(_("Mã chống gửi lặp này đã dùng cho một thao tác khác."),
-                                   code="idempotency_key_reused")
-                return previous
-        wf = compiled(dossier.workflow)
-        # A stale view first: an officer whose page is out of date is told so, even when the
-        # dossier has meanwhile moved to another agency and out of their hands.
-        if expected_seq is not None and expected_seq != dossier.event_seq:
-            raise Conflict(_("Hồ sơ %(code)s vừa được người khác xử lý. Vui lòng tải lại để xem trạng thái mới.")
-                           % {"code": dossier.code}, details={"event_seq": dossier.event_seq,
-                                                             "state": dossier.state,
-                                                             "state_name": wf.state(dossier.state).name})
-        caps = _capacities(actor, dossier, on=timezone.localdate())
-        if not caps:
-            raise Forbidden(_("Bạn không có quyền xử lý hồ sơ %(code)s ở bước hiện tại.") % {"code": dossier.code})
-        spec = wf.action(dossier.state, action)
-        allowed = [a for a in wf.actions_from(dossier.state) if caps.intersection(a.roles)]
-        if spec is None:
-            known = next((a.name for (_s, code), a in wf.actions.items() if code == action), action)
-            raise ActionNotAllowed(
-                _("Không thể thực hiện “%(action)s” khi hồ sơ đang ở bước “%(state)s”.")
-                % {"action": known, "state": wf.state(dossier.state).name},
-                details={"state": dossier.state, "allowed_actions": [
-                    {"code": a.code, "name": a.name} for a in allowed]})
-        role_used = _roles_of(caps, spec)
-        if not role_used:
-            raise Forbidden(_("Vai trò của bạn không được thực hiện “%(action)s”.") % {"action": spec.name})
+                return _replayed(previous, action)
+        wf, spec, role_used = _action_checked(dossier, actor, action, expected_seq, on=timezone.localdate())
         return _transition(dossier, wf, spec, actor=actor, role_used=role_used, at=at, note=note or "",
                            data=data or {}, assignee=assignee, idempotency_key=idempotency_key or None,
                            files=files, inspected=inspected)
+
+
+def _replayed(previous: DossierEvent, action: str) -> DossierEvent:
+    if previous.action != action:
+        raise Conflict(_("Mã chống gửi lặp này đã dùng cho một thao tác khác."), code="idempotency_key_reused")
+    return previous
+
+
+def _action_checked(dossier: Dossier, actor: User | None, action: str, expected_seq: int | None, *,
+                    on: dt.date) -> tuple[CompiledWorkflow, ActionSpec, str]:
+    """The workflow, the action and the role the actor uses for it — or the refusal."""
+    wf = compiled(dossier.workflow)
+    # A stale view first: an officer whose page is out of date is told so, even when the
+    # dossier has meanwhile moved to another agency and out of their hands.
+    if expected_seq is not None and expected_seq != dossier.event_seq:
+        raise Conflict(_("Hồ sơ %(code)s vừa được người khác xử lý. Vui lòng tải lại để xem trạng thái mới.")
+                       % {"code": dossier.code}, details={"event_seq": dossier.event_seq,
+                                                         "state": dossier.state,
+                                                         "state_name": wf.state(dossier.state).name})
+    caps = _capacities(actor, dossier, on=on)
+    if not caps:
+        raise Forbidden(_("Bạn không có quyền xử lý hồ sơ %(code)s ở bước hiện tại.") % {"code": dossier.code})
+    spec = wf.action(dossier.state, action)
+    if spec is None:
+        allowed = [a for a in wf.actions_from(dossier.state) if caps.intersection(a.roles)]
+        known = next((a.name for (_s, code), a in wf.actions.items() if code == action), action)
+        raise ActionNotAllowed(
+            _("Không thể thực hiện “%(action)s” khi hồ sơ đang ở bước “%(state)s”.")
+            % {"action": known, "state": wf.state(dossier.state).name},
+            details={"state": dossier.state, "allowed_actions": [
+                {"code": a.code, "name": a.name} for a in allowed]})
+    role_used = _roles_of(caps, spec)
+    if not role_used:
+        raise Forbidden(_("Vai trò của bạn không được thực hiện “%(action)s”.") % {"action": spec.name})
+    return wf, spec, role_used
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What happened to one dossier of `dossier_act_many`: its event, or why it was left alone."""
+
+    dossier_id: int
+    code: str
+    event: DossierEvent | None = None
+    error: DossierError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+#: Effects that write rows before the transition is complete (a supplement request or answer):
+#: in a batch each gets a savepoint, so that a refusal later in its checks leaves nothing behind.
+_EARLY_WRITES = {Effect.SUPPLEMENT_REQUEST, Effect.SUPPLEMENT_RECEIVED}
+
+
+def dossier_act_many(
+    *,
+    actor: User | None,
+    dossier_ids: Sequence[int],
+    action: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    assignee: User | None = None,
+    idempotency_key: str | None = None,
+    expected_seqs: dict[int, int] | None = None,
+) -> list[BatchOutcome]:
+    """Take the same `action` on many dossiers at once — a leader approving the morning's
+    dossiers, a receiving officer accepting a pile — in one transaction.
+
+    Each dossier goes through exactly the checks of `dossier_act` (capacity, state, role,
+    document gate, reason, assignee) and gets its own control-slip event and outbox message; a
+    dossier that fails a check is reported in its outcome and left unchanged, the others move
+    on. The rows are locked in id order (two overlapping batches cannot deadlock) and written
+    with one INSERT per table and one batched UPDATE. The idempotency key applies per dossier:
+    repeating the batch returns the first events and acts on no dossier twice.
+    """
+    ids = list(dict.fromkeys(dossier_ids))
+    at = timezone.now()
+    on = timezone.localdate()
+    note, data = note or "", data or {}
+    outcomes: dict[int, BatchOutcome] = {}
+    batch = _Batch()
+    with transaction.atomic():
+        dossiers = list(Dossier.objects.select_for_update().defer("form_data").filter(pk__in=ids).order_by("pk"))
+        previous: dict[int, DossierEvent] = {}
+        if idempotency_key:
+            previous = {e.dossier_id: e for e in DossierEvent.objects.filter(
+                dossier_id__in=ids, idempotency_key=idempotency_key)}
+        for dossier in dossiers:
+            _attach_cached(dossier)
+        gated = [d.pk for d in dossiers if compiled(d.workflow).state(d.state).documents_required]
+        present: dict[int, set[str]] = {pk: set() for pk in gated}
+        if gated:
+            for dossier_id, component in Attachment.objects.filter(dossier_id__in=gated).order_by().values_list(
+                    "dossier_id", "component_code").distinct():
+                present[dossier_id].add(component)
+        for dossier in dossiers:
+            try:
+                if dossier.pk in previous:
+                    event = _replayed(previous[dossier.pk], action)
+                else:
+                    wf, spec, role_used = _action_checked(
+                        dossier, actor, action, (expected_seqs or {}).get(dossier.pk), on=on)
+                    kwargs = dict(actor=actor, role_used=role_used, at=at, note=note, data=data, assignee=assignee,
+                                  idempotency_key=idempotency_key or None, files=(), inspected=(), batch=batch,
+                                  present=present.get(dossier.pk))
+                    if spec.effect in _EARLY_WRITES:
+                        with transaction.atomic():
+                            event = _transition(dossier, wf, spec, **kwargs)
+                    else:
+                        event = _transition(dossier, wf, spec, **kwargs)
+                outcomes[dossier.pk] = BatchOutcome(dossier.pk, dossier.code, event=event)
+            except DossierError as error:
+                outcomes[dossier.pk] = BatchOutcome(dossier.pk, dossier.code, error=error)
+        batch.write()
+    missing = NotFound(_("Không tìm thấy hồ sơ."))
+    return [outcomes.get(pk) or BatchOutcome(pk, "", error=missing) for pk in ids]
+
+
+def dossier_accept_many(*, actor: User | None, dossier_ids: Sequence[int],
+                        idempotency_key: str = "bulk-accept") -> list[BatchOutcome]:
+    """Accept a pile of dossiers waiting at reception (bulk accept). Procedures may name their
+    acceptance action differently: one batch per action; a dossier no longer waiting for
+    acceptance is reported, not acted on. Outcomes in the order given."""
+    ids = list(dict.fromkeys(dossier_ids))
+    batches: dict[str, list[int]] = {}
+    outcomes: dict[int, BatchOutcome] = {}
+    from tinhso.dossiers.selectors import workflows_compiled
+
+    rows = list(Dossier.objects.filter(pk__in=ids).values_list("pk", "code", "state", "workflow_id"))
+    workflows = workflows_compiled({row[3] for row in rows})
+    for pk, code, state, workflow_id in rows:
+        accept = next((a for a in workflows[workflow_id].actions_from(state) if a.effect == Effect.ACCEPT), None)
+        if accept is None:
+            outcomes[pk] = BatchOutcome(pk, code, error=ActionNotAllowed(
+                _("Hồ sơ không còn ở bước chờ tiếp nhận."), details={"state": state}))
+        else:
+            batches.setdefault(accept.code, []).append(pk)
+    for action, batch_ids in batches.items():
+        for outcome in dossier_act_many(actor=actor, dossier_ids=batch_ids, action=action,
+                                        idempotency_key=idempotency_key):
+            outcomes[outcome.dossier_id] = outcome
+    missing = NotFound(_("Không tìm thấy hồ sơ."))
+    return [outcomes.get(pk) or BatchOutcome(pk, "", error=missing) for pk in ids]
 
 
 def dossier_assign(*, actor: User, dossier_id: int, assignee: User | None) -> Dossier:
@@ -779,14 +991,35 @@ def dossier_assign(*, actor: User, dossier_id: int, assignee: User | None) -> Do
     return dossier
 
 
+def dossier_payment_record(*, dossier_id: int, amount: int, paid_at: dt.datetime, reference: str) -> Dossier:
+    """Record that the dossier's fees were paid online through the province's payment gateway
+    (DuocThanhToanTrucTuyen = 2; 1 is kept for a payment made on the national portal). Called by
+    the payments module in the transaction that confirms the payment; idempotent."""
+    if amount <= 0:
+        raise InvalidInput(_("Số tiền thanh toán không hợp lệ."),
+                           details=[{"field": "amount", "message": _("Số tiền phải lớn hơn 0.")}])
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update(of=("self",)).defer("form_data").filter(pk=dossier_id).first()
+        if dossier is None:
+            raise NotFound(_("Không tìm thấy hồ sơ."))
+        if dossier.paid_online == 0:
+            dossier.paid_online = 2
+            dossier.save(update_fields=["paid_online", "updated_at"])
+    return dossier
+
+
 __all__ = [
     "SYNC_TOPIC",
     "Applicant",
     "IncomingFile",
     "actions_for",
     "dossier_act",
+    "dossier_act_many",
+    "dossier_accept_many",
+    "BatchOutcome",
     "dossier_assign",
     "dossier_intake",
     "dossier_intake_national",
+    "dossier_payment_record",
     "STATUS_TOPIC",
 ]

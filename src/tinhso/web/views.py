@@ -35,17 +35,17 @@ HOME_SERVICES = (
     PortalService(
         gettext_lazy("Tra cứu thủ tục hành chính"),
         gettext_lazy("Tìm thủ tục bạn cần: giấy tờ phải nộp, lệ phí, thời hạn giải quyết và nơi nhận hồ sơ."),
-        "catalog:procedure_list",
+        "portal:search",
     ),
     PortalService(
         gettext_lazy("Nộp hồ sơ trực tuyến"),
         gettext_lazy("Điền tờ khai, đính kèm giấy tờ và nộp hồ sơ ngay trên điện thoại hoặc máy tính."),
-        "dossiers:start",
+        "portal:search",
     ),
     PortalService(
         gettext_lazy("Tra cứu tiến độ hồ sơ"),
         gettext_lazy("Xem hồ sơ của bạn đang được xử lý ở bước nào và khi nào có kết quả."),
-        "dossiers:track",
+        "tracking:lookup",
     ),
 )
 

@@ -1,5 +1,6 @@
-"""Forms of the back office, rendered with GOV.UK Frontend markup, and the small mapper that turns a
-procedure's form (JSON Schema 2020-12 + form_ui hints) into a Django form for counter intake.
+"""Forms of the back office, rendered with GOV.UK Frontend markup. The procedure's own form (JSON
+Schema 2020-12 + form_ui hints) is drawn by the mapper shared with the citizen portal
+(`tinhso.web.schema_forms`).
 
 The forms only check what a person can fix on the page (a required answer, a date that is not a
 date, a 12-digit personal number); the dossier services check everything again and their
@@ -8,11 +9,7 @@ field-level refusals are put back on the same fields (views.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import uuid
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -21,6 +18,24 @@ from django.utils.translation import gettext_lazy
 
 from tinhso.catalog.models import ApplicantType
 from tinhso.catalog.workflow import REASON_REQUIRED, ActionSpec, Effect
+from tinhso.web.schema_forms import (  # noqa: F401  (re-exported: the back office's names for them)
+    DATE_FORMATS,
+    DATETIME_FORMATS,
+    ENUM_RADIO_LIMIT,
+    DateInput,
+    DateTimeLocalInput,
+    FieldView,
+    GovukForm,
+    MultipleFileField,
+    MultipleFileInput,
+    Option,
+    TelInput,
+    answers_from,
+    field_view,
+    new_key,
+    schema_questions,
+    sized,
+)
 
 #: The applicant fields of the intake form and the service's names for them.
 APPLICANT_FIELDS = {
@@ -33,169 +48,6 @@ APPLICANT_FIELDS = {
 }
 SCHEMA_PREFIX = "tk-"
 FILE_PREFIX = "tep-"
-ENUM_RADIO_LIMIT = 5
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
-
-
-def new_key() -> str:
-    """A fresh anti-double-submit key, put in a hidden field when a form is drawn."""
-    return uuid.uuid4().hex
-
-
-# --- Widgets ------------------------------------------------------------------------------------
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class TelInput(forms.TextInput):
-    input_type = "tel"
-
-
-def sized(widget: forms.Widget, width: str) -> forms.Widget:
-    """A GOV.UK width class for an input (e.g. "govuk-input--width-10"), kept off the HTML attrs."""
-    widget.govuk_width = width
-    return widget
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list (empty when none was chosen)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        one = super().clean
-        if isinstance(data, (list, tuple)):
-            return [one(item, initial) for item in data if item]
-        return [one(data, initial)] if data else []
-
-
-# --- GOV.UK rendering ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Option:
-    id: str
-    value: str
-    label: str
-    checked: bool
-
-
-@dataclass
-class FieldView:
-    """What the template `backoffice/_field.html` needs to draw one question the GOV.UK way."""
-
-    bf: forms.BoundField
-    kind: str                 # input | textarea | select | radios | checkbox | file
-    label: str
-    hint: str
-    error: str
-    required: bool
-    html: str = ""
-    options: list[Option] = field(default_factory=list)
-    checked: bool = False
-
-    @property
-    def id(self) -> str:
-        return self.bf.auto_id
-
-    @property
-    def target(self) -> str:
-        """The element the error summary links to (the first radio of a group)."""
-        return self.options[0].id if self.options else self.id
-
-    @property
-    def name(self) -> str:
-        return self.bf.html_name
-
-
-_INPUT_CLASS = {
-    "textarea": ("govuk-textarea", "govuk-textarea--error"),
-    "select": ("govuk-select", "govuk-select--error"),
-    "file": ("govuk-file-upload", "govuk-file-upload--error"),
-    "input": ("govuk-input", "govuk-input--error"),
-}
-
-
-def _kind(widget: forms.Widget) -> str:
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    if isinstance(widget, forms.Select):
-        return "select"
-    if isinstance(widget, forms.FileInput):
-        return "file"
-    return "input"
-
-
-def field_view(bf: forms.BoundField) -> FieldView:
-    widget = bf.field.widget
-    kind = _kind(widget)
-    error = str(bf.errors[0]) if bf.errors else ""
-    view = FieldView(bf=bf, kind=kind, label=str(bf.label), hint=str(bf.help_text or ""), error=error,
-                     required=bf.field.required)
-    if kind == "radios":
-        current = "" if bf.value() is None else str(bf.value())
-        choices = [(str(v), str(label)) for v, label in bf.field.choices if str(v) != ""]
-        view.options = [Option(id=bf.auto_id if i == 0 else f"{bf.auto_id}-{i}", value=v, label=label,
-                               checked=v == current) for i, (v, label) in enumerate(choices)]
-    elif kind == "checkbox":
-        view.checked = bool(bf.value())
-    else:
-        base, failed = _INPUT_CLASS[kind]
-        width = getattr(widget, "govuk_width", "")
-        classes = " ".join(c for c in (base, width, failed if error else "") if c)
-        view.html = bf.as_widget(attrs={"class": classes})
-    return view
-
-
-class GovukForm(forms.Form):
-    """A Django form drawn with GOV.UK markup: no browser validation (the error summary and the
-    inline messages say what is wrong, in Vietnamese)."""
-
-    use_required_attribute = False
-
-    def views(self, names: list[str] | None = None) -> list[FieldView]:
-        chosen = names if names is not None else [n for n in self.fields if not self[n].is_hidden]
-        return [field_view(self[n]) for n in chosen if n in self.fields]
-
-    def summary_anchor(self) -> str:
-        visible = [n for n in self.fields if not self[n].is_hidden]
-        return field_view(self[visible[0]]).target if visible else ""
-
-    def error_list(self) -> list[dict[str, str]]:
-        """The error summary's entries: {href, message}, in the order of the page."""
-        if not self.is_bound or not self.errors:
-            return []
-        items = [{"href": f"#{self.summary_anchor()}", "message": str(m)} for m in self.non_field_errors()]
-        for name in self.fields:
-            bf = self[name]
-            if bf.errors and not bf.is_hidden:
-                items.append({"href": f"#{field_view(bf).target}", "message": str(bf.errors[0])})
-        hidden = [str(m) for n in self.fields if self[n].is_hidden for m in self[n].errors]
-        if hidden:  # a tampered or stale hidden field: say so, do not hide it
-            items.append({"href": f"#{self.summary_anchor()}",
-                          "message": _("Biểu mẫu đã cũ, hãy tải lại trang rồi thử lại.")})
-        return items
 
 
 # --- Actions on a dossier -----------------------------------------------------------------------
@@ -264,93 +116,7 @@ class ActionForm(GovukForm):
         return "files" in self.fields
 
 
-# --- Counter intake: the procedure's form ------------------------------------------------------
-
-def _first_type(prop: dict) -> str:
-    kind = prop.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
-    return kind or ("string" if "enum" in prop else "")
-
-
-def _schema_field(prop: dict, *, title: str, required: bool, ui: dict) -> forms.Field | None:
-    """One JSON Schema property as a Django field, or None when the counter form cannot ask it
-    (objects, arrays)."""
-    kind, widget_hint = _first_type(prop), ui.get("widget")
-    hint = str(ui.get("hint") or prop.get("description") or "")
-    common: dict[str, Any] = {"label": title, "required": required, "help_text": hint}
-    missing = {"required": _("Nhập “%(title)s”.") % {"title": title}}
-    if "enum" in prop:
-        values = {str(v): v for v in prop["enum"]}
-        radios = widget_hint == "radio" or (widget_hint != "select" and len(values) <= ENUM_RADIO_LIMIT)
-        choices = [(k, k) for k in values]
-        made = forms.ChoiceField(
-            choices=choices if radios else [("", _("Chọn"))] + choices,
-            widget=forms.RadioSelect if radios else forms.Select,
-            error_messages={"required": _("Chọn “%(title)s”.") % {"title": title},
-                            "invalid_choice": _("Chọn một giá trị của “%(title)s”.") % {"title": title}}, **common)
-        made.schema_values = values
-        return made
-    if kind == "boolean" or widget_hint == "checkbox":
-        return forms.BooleanField(label=title, required=False, help_text=hint)
-    number_messages = {**missing, "invalid": _("“%(title)s” phải là số.") % {"title": title}}
-    limits = {"min_value": prop.get("minimum"), "max_value": prop.get("maximum")}
-    if kind == "integer":
-        return forms.IntegerField(widget=sized(forms.NumberInput(), "govuk-input--width-10"),
-                                  error_messages={**number_messages, "invalid": _(
-                                      "“%(title)s” phải là số nguyên.") % {"title": title}}, **limits, **common)
-    if kind == "number":
-        return forms.DecimalField(widget=sized(forms.TextInput(attrs={"inputmode": "decimal"}),
-                                                          "govuk-input--width-10"),
-                                  error_messages=number_messages, **limits, **common)
-    if kind != "string":
-        return None
-    if prop.get("format") == "date" or widget_hint == "date":
-        return forms.DateField(widget=sized(DateInput(), "govuk-input--width-10"),
-                               input_formats=DATE_FORMATS, error_messages={
-                                   **missing, "invalid": _("“%(title)s” phải là ngày hợp lệ, ví dụ 01/07/2025.")
-                                   % {"title": title}}, **common)
-    if prop.get("format") == "email":
-        return forms.EmailField(error_messages={**missing, "invalid": _(
-            "“%(title)s” phải là địa chỉ thư điện tử hợp lệ.") % {"title": title}}, **common)
-    if widget_hint == "textarea":
-        widget = forms.Textarea(attrs={"rows": 4})
-    elif widget_hint == "id_number":
-        widget = sized(forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}), "govuk-input--width-20")
-    else:
-        widget = forms.TextInput()
-    return forms.CharField(widget=widget, error_messages=missing, **common)
-
-
-def schema_questions(schema: dict, ui: dict) -> tuple[list[tuple[str, forms.Field]], list[str]]:
-    """The questions of a procedure's form in display order (form_ui.order first), as
-    (property name, field); and the titles of the questions the counter form cannot ask."""
-    properties = (schema or {}).get("properties") or {}
-    required = set((schema or {}).get("required") or [])
-    ui = ui if isinstance(ui, dict) else {}
-    order = [n for n in ui.get("order") or [] if n in properties]
-    order += [n for n in properties if n not in order]
-    hints = ui.get("fields") or {}
-    questions, unsupported = [], []
-    for name in order:
-        prop = properties[name] if isinstance(properties[name], dict) else {}
-        title = str(prop.get("title") or name)
-        made = _schema_field(prop, title=title, required=name in required, ui=hints.get(name) or {})
-        if made is None:
-            unsupported.append(title)
-        else:
-            questions.append((name, made))
-    return questions, unsupported
-
-
-def _json_value(made: forms.Field, value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    values = getattr(made, "schema_values", None)
-    return values.get(value, value) if values else value
-
+# --- Counter intake ------------------------------------------------------------------------
 
 class IntakeForm(GovukForm):
     """Counter intake: the applicant, the procedure's own form, the scanned papers per component,
@@ -417,14 +183,7 @@ class IntakeForm(GovukForm):
 
     def form_data(self) -> dict[str, Any]:
         """The answers as the JSON the procedure's schema describes; empty answers left out."""
-        out: dict[str, Any] = {}
-        for field_name, name in self.schema_names.items():
-            made, value = self.fields[field_name], self.cleaned_data.get(field_name)
-            if isinstance(made, forms.BooleanField):
-                out[name] = bool(value)
-            elif value not in (None, ""):
-                out[name] = _json_value(made, value)
-        return out
+        return answers_from({f: (name, self.fields[f]) for f, name in self.schema_names.items()}, self.cleaned_data)
 
     def files_chosen(self) -> bool:
         return any(self.files.getlist(self.add_prefix(n)) for n in self.component_names) if self.files else False

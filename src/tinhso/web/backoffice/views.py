@@ -41,6 +41,7 @@ from tinhso.dossiers.attachments import attachment_open, size_label
 from tinhso.dossiers.errors import ActionNotAllowed, Conflict, DossierError, Forbidden, InvalidInput, NotFound
 from tinhso.dossiers.models import Attachment, Dossier, Status
 from tinhso.dossiers.rules import Reason
+from tinhso.notifications.selectors import dossier_notifications
 from tinhso.web.backoffice.common import (
     Desk,
     client_ip,
@@ -177,29 +178,32 @@ def inbox(request):
     return render(request, "backoffice/inbox.html", context)
 
 
-def _accept_one(user: User, code: str) -> dict[str, Any]:
-    dossier = selectors.dossier_get_for(user, code=code, audit=False)
-    if dossier is None:
-        return {"code": code, "ok": False, "message": _("Không tìm thấy hồ sơ.")}
-    accept = next((a for a in compiled(dossier.workflow).actions_from(dossier.state) if a.effect == Effect.ACCEPT),
-                  None)
-    if accept is None:
-        return {"code": code, "ok": False, "message": _("Hồ sơ không còn ở bước chờ tiếp nhận.")}
-    try:
-        services.dossier_act(actor=user, dossier_id=dossier.pk, action=accept.code,
-                             idempotency_key=f"bulk-accept:{dossier.pk}")
-    except DossierError as exc:
-        return {"code": code, "ok": False, "message": str(exc.message)}
-    dossier.refresh_from_db(fields=["due_at"])
-    return {"code": code, "ok": True,
-            "message": _("Đã tiếp nhận, hẹn trả kết quả %(due)s.") % {"due": when(dossier.due_at)}}
+def _accept_many(user: User, codes: list[str]) -> list[dict[str, Any]]:
+    """Accept the dossiers in one batch (`services.dossier_accept_many`); a result line per code,
+    in the order ticked. A code the officer may not see reads as not found."""
+    results: dict[str, dict[str, Any]] = {}
+    visible: dict[int, str] = {}
+    for code in codes:
+        dossier = selectors.dossier_get_for(user, code=code, audit=False)
+        if dossier is None:
+            results[code] = {"code": code, "ok": False, "message": _("Không tìm thấy hồ sơ.")}
+        else:
+            visible[dossier.pk] = code
+    outcomes = services.dossier_accept_many(actor=user, dossier_ids=list(visible))
+    due = dict(Dossier.objects.filter(pk__in=[o.dossier_id for o in outcomes if o.ok]).values_list("pk", "due_at"))
+    for outcome in outcomes:
+        code = visible[outcome.dossier_id]
+        results[code] = {"code": code, "ok": True,
+                         "message": _("Đã tiếp nhận, hẹn trả kết quả %(due)s.") % {"due": when(due[outcome.dossier_id])}
+                         } if outcome.ok else {"code": code, "ok": False, "message": str(outcome.error.message)}
+    return [results[code] for code in codes]
 
 
 @require_POST
 @desk_required
 def bulk_accept(request):
-    """Accept the ticked dossiers, each in its own transaction: one refusal does not undo the
-    others. The results are shown once on the inbox (POST/redirect/GET)."""
+    """Accept the ticked dossiers in one batch: a dossier that cannot be accepted is reported and
+    does not stop the others. The results are shown once on the inbox (POST/redirect/GET)."""
     desk: Desk = request.desk
     agency = desk.pick(request.POST.get("co_quan"))
     back = _inbox_url(agency, request.POST.get("hop_thu") or "vai-tro", request.POST.get("loc") or "tat-ca",
@@ -211,7 +215,7 @@ def bulk_accept(request):
     if len(codes) > BULK_MAX:
         messages.error(request, _("Mỗi lần chỉ tiếp nhận tối đa %(n)d hồ sơ.") % {"n": BULK_MAX})
         return redirect(back)
-    request.session[BULK_SESSION_KEY] = [_accept_one(request.user, code) for code in codes]
+    request.session[BULK_SESSION_KEY] = _accept_many(request.user, codes)
     return redirect(back)
 
 
@@ -320,6 +324,25 @@ def _verdict(dossier: Dossier) -> dict[str, Any]:
             "so_far": dossier.finished_at is None and verdict.on_time is not None}
 
 
+def _result_context(user: User, dossier: Dossier) -> dict[str, Any]:
+    """The signed e-result, or whether this officer may sign it now (the competent agency's leader,
+    once the dossier is approved)."""
+    from tinhso.accounts.models import Role
+    from tinhso.accounts.selectors import user_has_role
+    from tinhso.documents.models import ResultDocument
+
+    from tinhso.documents.kinds import FormKind
+    from tinhso.documents.selectors import forms_for_dossier
+
+    document = ResultDocument.objects.filter(dossier=dossier).first()
+    may_sign = (document is None and dossier.status in (Status.PROCESSED, Status.RETURNED)
+                and user_has_role(user, agency=dossier.competent_agency, roles=[Role.LEADER]))
+    forms = [{"url": reverse("documents:form", args=[dossier.code, spec.kind]),
+              "name": _("Mẫu %(number)s: %(name)s") % {"number": spec.number, "name": FormKind(spec.kind).label}}
+             for spec in forms_for_dossier(dossier)]
+    return {"result_document": document, "may_sign_result": may_sign, "official_forms": forms}
+
+
 def _dossier_page(request, dossier: Dossier, *, bound: ActionForm | None = None, conflict: dict | None = None,
                   problem: str = "", status: int = 200):
     wf = compiled(dossier.workflow)
@@ -332,6 +355,8 @@ def _dossier_page(request, dossier: Dossier, *, bound: ActionForm | None = None,
         "verdict": _verdict(dossier), "forms": forms, "warning_effects": WARNING_EFFECTS,
         "errors": bound.error_list() if bound is not None and conflict is None else [],
         "conflict": conflict, "problem": problem,
+        "notifications": dossier_notifications(user=request.user, dossier=dossier),
+        **_result_context(request.user, dossier),
     }
     return render(request, "backoffice/dossier.html", context, status=status)
 
@@ -394,6 +419,33 @@ def _act(request, dossier: Dossier):
     dossier.refresh_from_db(fields=["state"])
     messages.success(request, _("Đã thực hiện “%(action)s”. Hồ sơ đang ở bước “%(state)s”.") % {
         "action": spec.name, "state": wf.state(dossier.state).name})
+    if spec.effect == Effect.RESULT_ISSUED:
+        # The leader's approval issues the e-result signed with the agency's key (Decree 45/2020
+        # Art. 25: an e-result has the legal value of the paper one). The approval stands even
+        # when signing fails; the page then offers to sign again.
+        _sign_result(request, dossier)
+    return redirect("backoffice:dossier", code=dossier.code)
+
+
+def _sign_result(request, dossier: Dossier) -> None:
+    from tinhso.documents.services import result_issue
+
+    try:
+        document = result_issue(dossier_id=dossier.pk, actor=request.user, ip=client_ip(request))
+    except DossierError as exc:
+        messages.error(request, _("Chưa ký được kết quả điện tử: %(reason)s") % {"reason": exc.message})
+        return
+    messages.success(request, _("Đã ký số kết quả điện tử %(code)s.") % {"code": document.code})
+
+
+@require_POST
+@desk_required
+def sign_result(request, code: str):
+    """Sign the e-result again after a failed attempt (a key that was unavailable)."""
+    dossier = selectors.dossier_get_for(request.user, code=code, ip=client_ip(request))
+    if dossier is None:
+        raise Http404
+    _sign_result(request, dossier)
     return redirect("backoffice:dossier", code=dossier.code)
 
 

@@ -6,6 +6,8 @@ outside demo mode (TINHSO_DEMO=1), because it creates accounts with a published 
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from tinhso.accounts.demo import DemoNotAllowed, demo_accounts_create, demo_enabled
 from tinhso.catalog.demo import catalog_load_demo
 from tinhso.core.units import agencies_load_demo
+from tinhso.documents.keys import demo_keys_create
 from tinhso.dossiers.demo import demo_dossiers_create
+from tinhso.kpi.loading import kpi_load_demo
+from tinhso.kpi.services import measurements_recompute
+from tinhso.synthetic.services import province_generate_demo
 
 
 class Command(BaseCommand):
@@ -33,12 +39,26 @@ class Command(BaseCommand):
         except DemoNotAllowed as error:
             raise CommandError(str(error)) from error
         dossiers = demo_dossiers_create()
+        # The payment gateway stand-in confirms fees through the payment system's own account.
+        call_command("payments_setup", stdout=io.StringIO())
+        # Demo signing keys under a demo CA ("không dùng thật"), for the leaders' e-results.
+        demo_keys_create()
+        # The three seed plans with every target, and the indicator registry.
+        kpi_load_demo()
+        # A synthetic year of the province's dossiers (3,000 over 13 months), once, for the monitor.
+        generated = province_generate_demo()
+        if generated is not None:
+            # The monitor's figures for the generated months (the scheduler then keeps them current).
+            for year in range(generated.start.year, generated.end.year + 1):
+                measurements_recompute(year=year)
         self.stdout.write(self.style.SUCCESS(f"tinhso — bản trình diễn / demo: {base_url}"))
         self.stdout.write(f"Cơ quan trình diễn / demo agencies: {agencies}")
         self.stdout.write(f"Thủ tục trình diễn / demo procedures: {catalog['procedures']}, "
                           f"phiên bản / versions: {catalog['versions']}")
         if dossiers:
             self.stdout.write(f"Hồ sơ trình diễn / demo dossiers: {dossiers}")
+        if generated is not None:
+            self.stdout.write(f"Hồ sơ tổng hợp cho giám sát / synthetic dossiers for the monitor: {generated.dossiers}")
         self.stdout.write("Tài khoản trình diễn / demo accounts:")
         self.stdout.write(
             "Cán bộ cần mã TOTP: thêm khóa TOTP vào ứng dụng xác thực, hoặc lấy mã hiện tại bằng\n"
