@@ -8,3 +8,10 @@ import pytest
 @pytest.fixture(autouse=True)
 def _vietnamese_first(settings):
     settings.LANGUAGE_CODE = "vi"
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_tracking_answers(settings):
+    """Dossier codes repeat from test to test (every test numbers from 0001 again), so a public
+    tracking answer kept by one test must not answer the next: the tests of that cache turn it on."""
+    settings.TINHSO_TRACKING_CACHE_SECONDS = 0

@@ -347,9 +347,11 @@ TINHSO_PORTAL_FILING = env_bool("TINHSO_PORTAL_FILING", default=True)
 
 # --- Public tracking, ratings, feedback (tinhso.web.tracking, dossiers.feedback) -------------
 # Look-ups of the public tracking page and GET /api/v1/tracking/{code} allowed per client IP
-# ("N/period", period s, m, h or d; a window sliding over the period). Found or not, every
+# ("N/period", period s, m, h or d; a fixed window per client address). Found or not, every
 # look-up counts, so codes cannot be enumerated quickly.
 TINHSO_TRACKING_RATE = os.environ.get("TINHSO_TRACKING_RATE", "30/10m")
+# Seconds a public tracking answer is kept server-side (the API already allows any cache 30 s); 0: off.
+TINHSO_TRACKING_CACHE_SECONDS = int(os.environ.get("TINHSO_TRACKING_CACHE_SECONDS", "30"))
 # How many proxies in front of the server set X-Forwarded-For; the client IP is the address the
 # outermost trusted proxy saw. 0 = REMOTE_ADDR (no proxy). Default: 1 when HTTPS is on, which
 # already assumes a TLS-terminating proxy (SECURE_PROXY_SSL_HEADER above).

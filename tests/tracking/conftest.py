@@ -4,7 +4,6 @@ rating and feedback pages care about."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from accounts.factories import citizen
 from accounts.totp import activate_totp
@@ -12,6 +11,7 @@ from dossiers import conftest as dossier_fixtures
 from dossiers.conftest import pdf_bytes
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.tracking import tracking_limit_reset
 
 # The commune desk of the dossier tests, and its temporary file storage (autouse).
 desk = dossier_fixtures.desk
@@ -32,10 +32,10 @@ def _tracking_budget(settings):
     (the test client always comes from 127.0.0.1)."""
     settings.TINHSO_TRACKING_RATE = "1000/m"
     for ip in ("127.0.0.1", "10.0.0.2"):
-        cache.delete(f"throttle_tracking_{ip}")
+        tracking_limit_reset(ip)
     yield
     for ip in ("127.0.0.1", "10.0.0.2"):
-        cache.delete(f"throttle_tracking_{ip}")
+        tracking_limit_reset(ip)
 
 
 @pytest.fixture

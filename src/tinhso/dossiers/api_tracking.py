@@ -6,7 +6,9 @@ Unknown and malformed codes both answer 404 {"code": "not_found"}; more look-ups
 TINHSO_TRACKING_RATE allows answer 429 with Retry-After. Times are ISO 8601 in Vietnam's time
 (+07:00). Answers may be cached for 30 seconds by
 anyone (Cache-Control: public, max-age=30): they hold no personal data, and a status that is half
-a minute old is still right for a citizen.
+a minute old is still right for a citizen. The server keeps each found answer for the same time
+(TINHSO_TRACKING_CACHE_SECONDS, per code and language) and reads it in the round trip that counts
+the look-up, so a code asked again within that time costs no database query.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from tinhso.dossiers.tracking import tracking_allowed, tracking_lookup
+from tinhso.dossiers.tracking import code_normalise, tracking_allowed, tracking_answer_store, tracking_lookup
 
 router = Router(tags=["Tra cứu hồ sơ"], auth=None)
 
@@ -71,17 +74,21 @@ def _when(value: dt.datetime | None) -> str | None:
 def tracking(request: HttpRequest, code: str):
     # Answers are written directly (the schemas above document them): on this hot path, validating
     # our own output with pydantic would cost as much as the two queries.
-    allowed, wait = tracking_allowed(request)
+    normal = code_normalise(code)
+    key = f"tracking:answer:{get_language()}:{normal}" if normal else None
+    allowed, wait, cached = tracking_allowed(request, answer_key=key)
     if not allowed:
         response = _json(429, {"code": "rate_limited", "message": _(
             "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(n)d giây.") % {"n": wait},
             "details": {"retry_after": wait}})
         response["Retry-After"] = str(wait)
         return response
-    found = tracking_lookup(code)
+    if cached is not None:
+        return _answer(cached)
+    found = tracking_lookup(normal) if normal else None
     if found is None:
         return _json(404, {"code": "not_found", "message": _("Không tìm thấy hồ sơ."), "details": None})
-    response = _json(200, {
+    body = json.dumps({
         "code": found.code, "status": found.status, "status_name": found.status_name, "step_name": found.step_name,
         "procedure": {"code": found.procedure_code, "name": found.procedure_name},
         "receiving_agency": {"code": found.receiving_agency_code, "name": found.receiving_agency_name},
@@ -90,7 +97,13 @@ def tracking(request: HttpRequest, code: str):
         "finished_at": _when(found.finished_at), "returned_at": _when(found.returned_at),
         "steps": [{"at": _when(s.at), "name": s.name, "agency": s.agency, "timeliness": s.timeliness,
                    "timeliness_name": s.timeliness_name} for s in found.steps],
-    })
+    }, ensure_ascii=False).encode()
+    tracking_answer_store(key, body)
+    return _answer(body)
+
+
+def _answer(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Cache-Control"] = CACHE_CONTROL
     return response
 

@@ -46,7 +46,7 @@ from tinhso.catalog.workflow import (
 from tinhso.core.calendar import WorkingCalendar, calendar_for
 from tinhso.core.models import Agency
 from tinhso.dossiers import rules
-from tinhso.dossiers.codes import dossier_code_next
+from tinhso.dossiers.codes import code_assign, code_assign_supported, dossier_code_next
 from tinhso.dossiers.errors import ActionNotAllowed, Conflict, DossierError, Forbidden, InvalidInput, NotFound
 from tinhso.dossiers.models import (
     Attachment,
@@ -437,13 +437,24 @@ def dossier_intake(
                 messages = [_outbox_message(dossier, e) for e in events]
             finally:
                 del dossier._prefetched_objects_cache
-            if code is None:
+            if code is None and code_assign_supported():
+                # One statement numbers the dossier and its messages: the agency's number row is
+                # held only for it and the COMMIT (dossiers/codes.py).
+                OutboxMessage.objects.bulk_create(messages)
                 provisional = dossier.code
-                dossier.code = dossier_code_next(agency=receiving_agency, day=timezone.localtime(now).date())
-                Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+                dossier.code = code_assign(
+                    dossier_id=dossier.pk, provisional=provisional, agency=receiving_agency,
+                    day=timezone.localtime(now).date(), outbox_ids=[m.pk for m in messages])
                 for message in messages:
                     _replace_code(message.payload, provisional, dossier.code)
-            OutboxMessage.objects.bulk_create(messages)
+            else:
+                if code is None:
+                    provisional = dossier.code
+                    dossier.code = dossier_code_next(agency=receiving_agency, day=timezone.localtime(now).date())
+                    Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+                    for message in messages:
+                        _replace_code(message.payload, provisional, dossier.code)
+                OutboxMessage.objects.bulk_create(messages)
     except IntegrityError:
         # A concurrent request with the same idempotency key or national code won the race.
         winner = Dossier.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None

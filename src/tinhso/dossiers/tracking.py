@@ -220,22 +220,91 @@ def tracking_lookup(code: str, *, using: str = DEFAULT_DB_ALIAS) -> Tracking | N
 # --- Per-IP limit ---------------------------------------------------------------------------------
 
 class TrackingThrottle(SimpleRateThrottle):
-    """django-ninja's cache-based sliding-window throttle, keyed by the client IP (behind
-    NINJA_NUM_PROXIES trusted proxies), one budget shared by the page and the API."""
+    """Only for django-ninja's parsing of TINHSO_TRACKING_RATE and its client address (behind
+    NINJA_NUM_PROXIES trusted proxies); the counting is `tracking_allowed`'s."""
 
     scope = "tracking"
 
     def __init__(self) -> None:
         super().__init__(settings.TINHSO_TRACKING_RATE)
 
-    def get_cache_key(self, request: HttpRequest) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+def _redis():
+    """The raw Redis client behind the default cache, or None (another cache backend)."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "client", None)
+    return client.get_client(write=True) if client is not None and hasattr(client, "get_client") else None
 
 
-def tracking_allowed(request: HttpRequest) -> tuple[bool, int]:
-    """(allowed, seconds to wait): counts this look-up against the client's budget."""
+def _count(key: str, seconds: int, fetch: str | None = None) -> tuple[int, bytes | None]:
+    """This window's look-ups from one client, this one included, and the cached answer under
+    `fetch` if asked: on Redis one round trip (INCR, EXPIRE NX and GET pipelined), elsewhere
+    through the cache API."""
+    from django.core.cache import cache
+
+    redis = _redis()
+    if redis is not None:
+        full = cache.make_key(key)
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(full)
+        pipe.expire(full, seconds, nx=True)
+        if fetch is not None:
+            pipe.get(cache.make_key(fetch))
+        results = pipe.execute()
+        return int(results[0]), (results[2] if fetch is not None else None)
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, seconds)
+        count = 1
+    return count, (cache.get(fetch) if fetch is not None else None)
+
+
+def tracking_answer_store(key: str, body: bytes) -> None:
+    """Keep a public answer for TINHSO_TRACKING_CACHE_SECONDS (see `tracking_allowed`)."""
+    from django.core.cache import cache
+
+    seconds = settings.TINHSO_TRACKING_CACHE_SECONDS
+    if seconds <= 0:
+        return
+    redis = _redis()
+    if redis is not None:  # raw bytes, read back raw by the pipeline above
+        redis.set(cache.make_key(key), body, ex=seconds)
+    else:
+        cache.set(key, body, seconds)
+
+
+def _window_key(ident: str, seconds: int, now: float) -> tuple[str, int]:
+    window = int(now // seconds)
+    return f"tracking:{ident}:{window}", window
+
+
+def tracking_limit_reset(ident: str) -> None:
+    """Give a client address its whole budget back (an officer unblocking a shared address)."""
+    from django.core.cache import cache
+
     throttle = TrackingThrottle()
-    if throttle.allow_request(request):
-        return True, 0
-    wait = throttle.duration - (throttle.now - throttle.history[-1]) if throttle.history else throttle.duration
-    return False, max(1, int(wait + 0.999))
+    if throttle.duration:
+        cache.delete(_window_key(ident, throttle.duration, time.time())[0])
+
+
+def tracking_allowed(request: HttpRequest, *, answer_key: str | None = None) -> tuple[bool, int, bytes | None]:
+    """(allowed, seconds to wait, cached answer): counts this look-up against the client's budget,
+    one budget shared by the page and the API — a fixed window per client address (at most twice
+    the rate across a window's edge, see docs/decisions.md "Tracking limit") — and, with
+    `answer_key`, reads the answer kept by `tracking_answer_store` in the same cache round trip."""
+    fetch = answer_key if answer_key and settings.TINHSO_TRACKING_CACHE_SECONDS > 0 else None
+    throttle = TrackingThrottle()
+    limit, seconds = throttle.num_requests, throttle.duration
+    if limit is None:
+        from django.core.cache import cache
+
+        return True, 0, (cache.get(fetch) if fetch else None)
+    now = time.time()
+    key, window = _window_key(throttle.get_ident(request), seconds, now)
+    count, cached = _count(key, seconds, fetch)
+    if count <= limit:
+        return True, 0, cached
+    return False, max(1, int((window + 1) * seconds - now + 0.999)), None
