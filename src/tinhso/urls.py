@@ -20,6 +20,7 @@ urlpatterns = [
     path("mot-cua/", include("tinhso.web.backoffice.urls")),
     path("dich-vu-cong/", include("tinhso.web.portal.urls")),
     path("thanh-toan/", include("tinhso.payments.urls")),
+    path("giam-sat/", include("tinhso.web.monitor.urls")),
     path("", include("tinhso.web.tracking.urls")),  # /tra-cuu/, /danh-gia/, /phan-anh/
     path("", include("tinhso.documents.urls")),  # /xac-thuc/, /ho-so/<code>/bieu-mau/…, /ho-so/<code>/ket-qua.pdf
     path("", include("tinhso.web.urls")),

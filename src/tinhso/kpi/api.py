@@ -1,5 +1,6 @@
 """HTTP API of the kpi app under /api/v1/kpi: the indicator registry, published plans and their
-targets, computed measurements. Public (open data), read only, paginated as
+targets, computed measurements, Decision 766 scores and rankings (public, open data, read only), and
+the drill-down list of dossiers behind a number (officials only, audited). Lists are paginated as
 {count, page, page_size, items}; errors as {code, message, details}.
 
 Unit codes are GSO codes read on a date, because a code may name two units (52 was Bình Định
@@ -16,6 +17,7 @@ from django.db.models import Count, F
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from tinhso.accounts.api_auth import caller_auth as api_caller_auth
 from tinhso.api.errors import ApiError
 from tinhso.api.pagination import PageIn, page
 from tinhso.core.models import AdministrativeUnit
@@ -392,3 +394,190 @@ def list_measurements(request, filters: Query[MeasurementFilters]):
     )
     return page(values, filters, lambda row: row | {key: _number(row[key]) for key in
                                                      ("numerator", "denominator", "value", "points")})
+
+
+# --- Monitoring: scores, rankings, drill-down ------------------------------------------------------
+
+
+class ScopeQuery(Schema):
+    period: str = Field(..., max_length=12, description="2026-03, 2026-Q1, 2026 hoặc 2026-YTD.")
+    unit: str | None = Field(None, max_length=5, description="Mã GSO của xã (đọc theo ngày cuối kỳ); trống: toàn tỉnh.")
+    agency: str | None = Field(None, max_length=20, description="Mã định danh cơ quan (QCVN 102).")
+    version: str | None = Field(None, max_length=30, description="Phiên bản 766; mặc định phiên bản đang áp dụng.")
+
+
+class ScoreNodeOut(Schema):
+    code: str
+    name: str
+    max_points: float | None
+    points: float | None = Field(description="null = chưa có điểm (không phải 0).")
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    note: str
+    children: list[ScoreNodeOut]
+
+
+ScoreNodeOut.model_rebuild()
+
+
+class ScoresOut(Schema):
+    version: str
+    period: str
+    scope_level: str
+    scope_name: str
+    total: ScoreNodeOut
+
+
+class RankingQuery(Schema):
+    period: str = Field(..., max_length=12)
+    level: str = Field("commune", pattern="^(commune|agency)$", description="commune (xã) hoặc agency (cơ quan).")
+    version: str | None = Field(None, max_length=30)
+
+
+class RankOut(Schema):
+    rank: int | None = Field(description="null: không có hồ sơ nào được tính ở chỉ tiêu 2.1 trong kỳ.")
+    unit_code: str
+    unit_name: str
+    agency_code: str | None
+    agency_name: str | None
+    points: float | None
+    on_time: float | None
+    counted: float | None
+
+
+class RankingOut(Schema):
+    version: str
+    period: str
+    level: str
+    items: list[RankOut]
+
+
+class DrillQuery(ScopeQuery):
+    indicator: str = Field(..., max_length=40, description="Mã chỉ tiêu đếm theo hồ sơ, ví dụ 766.2.1.")
+    lost: bool = Field(True, description="true: chỉ hồ sơ không đạt; false: mọi hồ sơ được tính.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+class DrillItemOut(Schema):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    competent_agency: str | None
+    submitted_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    reason: str
+    late_by_seconds: float | None
+
+
+class DrillPageOut(Schema):
+    indicator: str
+    period: str
+    scope_level: str
+    scope_name: str
+    lost: bool
+    count: int | None = Field(description="Số hồ sơ theo số liệu đo (mẫu số, hoặc mẫu số − tử số khi lost); "
+                                          "danh sách chỉ gồm hồ sơ người gọi được xem.")
+    page: int
+    page_size: int
+    has_next: bool
+    items: list[DrillItemOut]
+
+
+def _period_or_422(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        raise ApiError(422, "invalid_input", _("Dữ liệu gửi lên không hợp lệ."),
+                       [{"field": "period", "message": str(error)}]) from None
+
+
+def _monitor_scope(query: ScopeQuery, period: Period) -> selectors.MonitorScope:
+    from tinhso.core.models import Agency
+    from tinhso.core.selectors import deployment_province
+
+    if query.agency:
+        agency = Agency.objects.select_related("unit").filter(code=query.agency).first()
+        if agency is None:
+            raise ApiError(404, "agency_not_found", _("Không tìm thấy cơ quan."), {"field": "agency"})
+        return selectors.MonitorScope("agency", agency.unit, agency)
+    if query.unit:
+        unit = _unit_or_404(query.unit, min(period.end_date - dt.timedelta(days=1), vn_today()), "unit")
+        return selectors.MonitorScope(unit.level if unit.level == "province" else "commune", unit)
+    province = deployment_province()
+    if province is None:
+        raise ApiError(404, "unit_not_found", _("Chưa cấu hình tỉnh triển khai."), None)
+    return selectors.MonitorScope("province", province)
+
+
+def _node(node: selectors.ScoreNode) -> dict:
+    m = node.measurement
+    return {"code": node.code, "name": node.indicator.name, "max_points": _number(node.indicator.max_points),
+            "points": _number(node.points), "value": _number(node.value),
+            "numerator": _number(m.numerator) if m else None, "denominator": _number(m.denominator) if m else None,
+            "note": m.note if m else "", "children": [_node(child) for child in node.children]}
+
+
+@router.get("/scores", response=ScoresOut, summary="Điểm Quyết định 766 của một phạm vi và kỳ (cây nhóm, chỉ tiêu)")
+def get_scores(request, query: Query[ScopeQuery]):
+    period = _period_or_422(query.period)
+    scope = _monitor_scope(query, period)
+    indicators = selectors.indicators_of_version(query.version)
+    tree = selectors.score_tree(scope=scope, period=period, indicators=indicators)
+    if tree is None:
+        raise ApiError(404, "indicator_not_found", _("Phiên bản này không có tổng điểm 766."),
+                       {"version": query.version})
+    return {"version": tree.indicator.version, "period": period.key, "scope_level": scope.level,
+            "scope_name": scope.name, "total": _node(tree)}
+
+
+@router.get("/rankings", response=RankingOut, summary="Xếp hạng xã hoặc cơ quan theo tổng điểm 766")
+def get_rankings(request, query: Query[RankingQuery]):
+    period = _period_or_422(query.period)
+    indicators = selectors.indicators_of_version(query.version)
+    rows = selectors.score_ranking(level=query.level, period=period, indicators=indicators)
+    return {"version": query.version or selectors.version_766(), "period": period.key, "level": query.level,
+            "items": [{"rank": r.rank, "unit_code": r.unit.code, "unit_name": r.unit.name,
+                       "agency_code": r.agency.code if r.agency else None,
+                       "agency_name": r.agency.name if r.agency else None, "points": _number(r.points),
+                       "on_time": _number(r.on_time), "counted": _number(r.counted)} for r in rows]}
+
+
+@router.get("/drilldown", response=DrillPageOut, auth=api_caller_auth(),
+            summary="Danh sách hồ sơ tạo nên một con số (cán bộ; mỗi lần xem được ghi nhật ký)")
+def get_drilldown(request, query: Query[DrillQuery]):
+    user = request.auth  # the bearer token's account or the session's user
+    if not getattr(user, "is_official", False):
+        raise ApiError(403, "forbidden", _("Chỉ cán bộ có vai trò tại cơ quan mới xem được danh sách hồ sơ."), None)
+    period = _period_or_422(query.period)
+    indicators = selectors.indicators_of_version(query.version)
+    indicator = indicators.get(query.indicator)
+    if indicator is None:
+        raise ApiError(404, "indicator_not_found", _("Không tìm thấy chỉ tiêu %(code)s.") % {"code": query.indicator},
+                       {"field": "indicator"})
+    scope = _monitor_scope(query, period)
+    try:
+        window = selectors.drilldown_window(code=indicator.code, period=period, scope=scope, lost=query.lost,
+                                            user=user, page=query.page, page_size=query.page_size)
+    except KpiError as error:
+        _raise(error, "indicator")
+    measurement = selectors.measurement_of(indicator=indicator, scope=scope, period=period)
+    count = None
+    if measurement is not None and measurement.denominator is not None:
+        count = int(measurement.denominator - (measurement.numerator or 0) if query.lost else measurement.denominator)
+    return {
+        "indicator": indicator.code, "period": period.key, "scope_level": scope.level, "scope_name": scope.name,
+        "lost": query.lost, "count": count, "page": window.page, "page_size": window.page_size,
+        "has_next": window.has_next,
+        "items": [{
+            "code": r.dossier.code, "procedure_code": r.dossier.procedure.code,
+            "procedure_name": r.dossier.procedure.name,
+            "competent_agency": r.dossier.competent_agency.name if r.dossier.competent_agency else None,
+            "submitted_at": r.dossier.submitted_at, "accepted_at": r.dossier.accepted_at,
+            "due_at": r.dossier.due_at, "finished_at": r.dossier.finished_at, "reason": r.reason,
+            "late_by_seconds": r.late_by.total_seconds() if r.late_by else None,
+        } for r in window.rows],
+    }

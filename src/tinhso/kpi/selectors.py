@@ -9,11 +9,19 @@ Settings read here (optional; defaults in brackets):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tinhso.core.models import AdministrativeUnit, UnitLineage
+from tinhso.catalog.models import Procedure
+from tinhso.core.models import AdministrativeUnit, Agency, UnitLineage
+from tinhso.kpi.errors import InvalidInput
 from tinhso.kpi.models import (
     Indicator,
     Measurement,
@@ -22,10 +30,12 @@ from tinhso.kpi.models import (
     ReportedValue,
     Target,
     ValueSource,
+    scope_key,
 )
 from tinhso.kpi.periods import Period, vn_today
 from tinhso.kpi.scopes import current_units
 from tinhso.kpi.scoring import Rule, scoring_parse
+from tinhso.kpi.scoring import score as scoring_score
 from tinhso.kpi.status import Observation, StatusResult, target_status
 
 DEFAULT_766_VERSION = "766-dvcqg-2025"
@@ -221,3 +231,389 @@ def component_dossier_page(**kwargs):
     from tinhso.kpi.engine.drilldown import component_dossier_page as page
 
     return page(**kwargs)
+
+
+# --- The monitoring centre (web/monitor, the API's scores and rankings) -------------------------------
+#
+# The dashboard reads `Measurement` rows only, never dossiers (the drill-down excepted): each read
+# below is one or two indexed queries whose size depends on the number of indicators, units and
+# periods, not on the number of dossiers.
+
+SCORE_TOTAL = "766.TOTAL"
+SCORE_GROUPS = ("766.G1", "766.G2", "766.G3", "766.G4", "766.G5")
+
+
+@dataclass(frozen=True)
+class MonitorScope:
+    """Where a figure is read: the province (or another unit, e.g. a commune) or an agency."""
+
+    level: str  # province · commune · agency
+    unit: AdministrativeUnit
+    agency: Agency | None = None
+
+    @property
+    def key(self) -> str:
+        return scope_key(self.level, self.unit.pk, self.agency.pk if self.agency else None)
+
+    @property
+    def name(self) -> str:
+        return self.agency.name if self.agency else self.unit.name
+
+    @property
+    def param(self) -> str:
+        """The scope as a query parameter: `tinh`, `xa:<GSO code>`, `co-quan:<agency code>`."""
+        if self.level == "agency":
+            return f"co-quan:{self.agency.code}"
+        return "tinh" if self.level == "province" else f"xa:{self.unit.code}"
+
+
+def indicators_of_version(version: str | None = None) -> dict[str, Indicator]:
+    """Every indicator of one 766 version (default: the deployment's), by code. One query."""
+    version = version or version_766()
+    return {i.code: i for i in Indicator.objects.filter(version=version).order_by("order", "code")}
+
+
+@dataclass
+class ScoreNode:
+    indicator: Indicator
+    measurement: Measurement | None
+    children: list[ScoreNode] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def points(self) -> Decimal | None:
+        return self.measurement.points if self.measurement else None
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.measurement.value if self.measurement else None
+
+    @property
+    def no_data(self) -> bool:
+        return self.measurement is None or (self.measurement.value is None and self.measurement.points is None)
+
+
+def score_tree(*, scope: MonitorScope, period: Period, version: str | None = None,
+               indicators: dict[str, Indicator] | None = None) -> ScoreNode | None:
+    """The Decision 766 tree of one scope and period: the total, its five groups (group 3 with its
+    two sub-totals), each with its components and their measurements. None when the version has no
+    total. Two queries (one when `indicators` is given)."""
+    indicators = indicators if indicators is not None else indicators_of_version(version)
+    if SCORE_TOTAL not in indicators:
+        return None
+    rows = {m.indicator_id: m for m in Measurement.objects.filter(
+        indicator_id__in=[i.pk for i in indicators.values()], period=period.key, scope=scope.key)}
+    children: dict[str, list[Indicator]] = {}
+    for indicator in indicators.values():
+        if indicator.group:
+            children.setdefault(indicator.group, []).append(indicator)
+
+    def node(indicator: Indicator) -> ScoreNode:
+        return ScoreNode(indicator, rows.get(indicator.pk),
+                         [node(child) for child in sorted(children.get(indicator.code, []),
+                                                          key=lambda i: (i.order, i.code))])
+
+    return node(indicators[SCORE_TOTAL])
+
+
+def score_trend(*, scope: MonitorScope, periods: list[Period], codes: tuple[str, ...] = (SCORE_TOTAL, *SCORE_GROUPS),
+                version: str | None = None, indicators: dict[str, Indicator] | None = None,
+                ) -> dict[str, list[tuple[Period, Decimal | None]]]:
+    """Points of `codes` for one scope over `periods` (e.g. the twelve months to the one shown):
+    {code: [(period, points or None)]}. One query."""
+    indicators = indicators if indicators is not None else indicators_of_version(version)
+    wanted = {indicators[c].pk: c for c in codes if c in indicators}
+    found = {(code_pk, key): points for code_pk, key, points in Measurement.objects.filter(
+        indicator_id__in=list(wanted), period__in=[p.key for p in periods], scope=scope.key,
+    ).values_list("indicator_id", "period", "points")}
+    return {code: [(p, found.get((pk, p.key))) for p in periods] for pk, code in wanted.items()}
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int | None  # None: no dossier counted in the period (the score then says little)
+    unit: AdministrativeUnit
+    agency: Agency | None
+    points: Decimal | None
+    on_time: Decimal | None  # 2.1, %
+    counted: Decimal | None  # dossiers 2.1 counted
+
+    @property
+    def name(self) -> str:
+        return self.agency.name if self.agency else self.unit.name
+
+    @property
+    def scope(self) -> MonitorScope:
+        return MonitorScope("agency" if self.agency else "commune", self.unit, self.agency)
+
+
+def score_ranking(*, level: str, period: Period, version: str | None = None,
+                  indicators: dict[str, Indicator] | None = None) -> list[RankRow]:
+    """Communes (`level="commune"`) or agencies (`"agency"`) by their 766 total for the period, best
+    first. Those where item 2.1 counted no dossier come last and unranked: their score is made of
+    the rules' defaults (5.2 and 5.3 give full points without feedback), not of their work. Ties
+    share a rank. One query."""
+    if level not in ("commune", "agency"):
+        raise InvalidInput(_("Chỉ xếp hạng được xã hoặc cơ quan."), code="invalid_level")
+    indicators = indicators if indicators is not None else indicators_of_version(version)
+    total, on_time = indicators.get(SCORE_TOTAL), indicators.get("766.2.1")
+    if total is None:
+        return []
+    ids = [total.pk] + ([on_time.pk] if on_time else [])
+    scopes: dict[str, dict] = {}
+    # (No filter on the nullable procedure or agency columns: SQLite would pick their partial indexes
+    # over (indicator, period, scope_level).)
+    for m in Measurement.objects.filter(indicator_id__in=ids, period=period.key, scope_level=level,
+                                        ).select_related("unit", "agency"):
+        entry = scopes.setdefault(m.scope, {"unit": m.unit, "agency": m.agency})
+        entry["total" if m.indicator_id == total.pk else "on_time"] = m
+    rows = []
+    for entry in scopes.values():
+        t, o = entry.get("total"), entry.get("on_time")
+        counted = o.denominator if o is not None else None
+        rows.append((entry, t.points if t else None, o.value if o else None, counted))
+    has = [r for r in rows if r[3] and r[1] is not None]
+    rest = [r for r in rows if not (r[3] and r[1] is not None)]
+    has.sort(key=lambda r: (-r[1], r[0]["agency"].name if r[0]["agency"] else r[0]["unit"].name))
+    rest.sort(key=lambda r: (r[0]["agency"].name if r[0]["agency"] else r[0]["unit"].name))
+    ranked: list[RankRow] = []
+    previous, rank = None, 0
+    for position, (entry, points, value, counted) in enumerate(has, start=1):
+        if points != previous:
+            rank, previous = position, points
+        ranked.append(RankRow(rank, entry["unit"], entry["agency"], points, value, counted))
+    ranked += [RankRow(None, e["unit"], e["agency"], p, v, c) for e, p, v, c in rest]
+    return ranked
+
+
+@dataclass(frozen=True)
+class ProcedureCost:
+    procedure: Procedure
+    lost: Decimal  # points the scope would gain if this procedure's dossiers had all scored
+    by_component: dict[str, Decimal]
+    counted: Decimal  # dossiers the procedure had in item 2.1 (0 if none)
+
+
+def _dossier_components() -> set[str]:
+    from tinhso.kpi.engine.components import COMPONENTS
+
+    return {code for code, component in COMPONENTS.items() if component.drill is not None}
+
+
+def costliest_procedures(*, period: Period, scope: MonitorScope, limit: int = 10, version: str | None = None,
+                         indicators: dict[str, Indicator] | None = None) -> list[ProcedureCost]:
+    """The procedures that cost the scope the most points in the period. For every component counted
+    per dossier (2.1, 3.3, 3.6, 4.1–4.5b, 5.4 …), a procedure's cost is what the scope's points would
+    gain if that procedure's dossiers had all scored: score(num + (den_p − num_p), den) − score(num,
+    den) with the component's own rule (so a threshold is respected); summed over components.
+    Measurements per procedure exist at the province only (kpi/engine/places.py): for a commune or
+    an agency the list is empty. Two queries."""
+    if scope.level != "province":
+        return []
+    indicators = indicators if indicators is not None else indicators_of_version(version)
+    components = {indicators[c].pk: indicators[c] for c in _dossier_components() & set(indicators)
+                  if indicators[c].max_points}
+    whole = {m.indicator_id: m for m in Measurement.objects.filter(
+        indicator_id__in=list(components), period=period.key, scope=scope.key)}
+    costs: dict[int, dict] = {}
+    for m in Measurement.objects.filter(
+            indicator_id__in=list(whole), period=period.key, scope_level="procedure",
+    ).select_related("procedure"):
+        total = whole[m.indicator_id]
+        if (m.unit_id != scope.unit.pk or m.agency_id is not None or not m.denominator
+                or total.denominator is None or total.points is None):
+            continue
+        indicator = components[m.indicator_id]
+        missing = m.denominator - (m.numerator or 0)
+        entry = costs.setdefault(m.procedure_id, {"procedure": m.procedure, "by": {}, "counted": Decimal(0)})
+        if indicator.code == "766.2.1":
+            entry["counted"] = m.denominator
+        if missing <= 0:
+            continue
+        better = scoring_score(indicator_rule(indicator), max_points=indicator.max_points,
+                               numerator=(total.numerator or 0) + missing, denominator=total.denominator)
+        gain = (better.points or Decimal(0)) - total.points
+        if gain > 0:
+            entry["by"][indicator.code] = gain
+    rows = [ProcedureCost(e["procedure"], sum(e["by"].values(), Decimal(0)), e["by"], e["counted"])
+            for e in costs.values() if e["by"]]
+    rows.sort(key=lambda r: (-r.lost, r.procedure.code))
+    return rows[:limit]
+
+
+def monitor_periods(*, version: str | None = None, indicators: dict[str, Indicator] | None = None) -> list[Period]:
+    """The periods that have a 766 total for the province, newest first (years, quarters, months, year
+    to date). One query on the (indicator, period, scope level) index."""
+    indicators = indicators if indicators is not None else indicators_of_version(version)
+    total = indicators.get(SCORE_TOTAL)
+    if total is None:
+        return []
+    today = vn_today()
+    keys = set(Measurement.objects.filter(indicator=total, scope_level="province")
+               .values_list("period", flat=True).distinct())
+    periods = [Period.parse(key, today=today) for key in keys]
+    return sorted(periods, key=lambda p: (p.start_date, -(p.end_date - p.start_date).days), reverse=True)
+
+
+def measurement_of(*, indicator: Indicator, scope: MonitorScope, period: Period) -> Measurement | None:
+    return Measurement.objects.filter(indicator=indicator, period=period.key, scope=scope.key).first()
+
+
+# --- Targets of a plan in bulk -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target: Target
+    status: StatusResult
+    series: list[Observation]
+
+
+def plan_target_rows(plan: Plan, *, today: dt.date | None = None, pillar: str | None = None) -> list[TargetRow]:
+    """Every target of `plan` with its series (as `target_series`) and status (as `target_status_of`),
+    read in bulk: the lineage once per unit a target is written for, then one query for the
+    computed indicators' measurements and one for the approved reported values of all targets."""
+    today = today or vn_today()
+    targets = list(target_list(plan=plan, published_only=False))
+    if pillar:
+        targets = [t for t in targets if t.indicator.pillar == pillar]
+    units_of: dict[int, list[AdministrativeUnit]] = {}
+    for target in targets:
+        origin = target.unit or plan.province
+        if origin.pk not in units_of:
+            units_of[origin.pk] = target_units(origin, day=today)
+    unit_ids = sorted({u.pk for units in units_of.values() for u in units})
+    computed = {t.indicator_id for t in targets if t.indicator.source == ValueSource.COMPUTED}
+    reported = {t.indicator_id for t in targets if t.indicator.source != ValueSource.COMPUTED}
+    values: dict[int, list[tuple[str, int, object]]] = {}
+    if computed:
+        for row in Measurement.objects.filter(indicator_id__in=computed, period_kind="year", unit_id__in=unit_ids).filter(
+                Q(scope_level="province", unit__level="province") | Q(scope_level="district", unit__level="district")
+                | Q(scope_level="commune", unit__level="commune")).values_list("indicator_id", "period", "unit_id",
+                                                                               "value"):
+            values.setdefault(row[0], []).append(row[1:])
+    if reported:
+        for row in ReportedValue.objects.filter(indicator_id__in=reported, period_kind="year", unit_id__in=unit_ids,
+                                                status=ReportedStatus.APPROVED).values_list(
+                "indicator_id", "period", "unit_id", "value"):
+            values.setdefault(row[0], []).append(row[1:])
+    rows = []
+    for target in targets:
+        units = units_of[(target.unit or plan.province).pk]
+        rank = {u.pk: position for position, u in enumerate(units)}
+        chosen: dict[str, tuple[int, object]] = {}
+        for period, unit_id, value in values.get(target.indicator_id, []):
+            if unit_id in rank and (period not in chosen or rank[unit_id] < chosen[period][0]):
+                chosen[period] = (rank[unit_id], value)
+        series = sorted((Observation(Period.parse(key, today=today), value) for key, (_r, value) in chosen.items()),
+                        key=lambda o: o.period)
+        status = target_status(comparator=target.comparator, target_value=target.value, target_year=target.year,
+                               series=series, today=today, higher_is_better=target.indicator.higher_is_better)
+        rows.append(TargetRow(target, status, series))
+    return rows
+
+
+# --- Drill-down without counting ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrillWindow:
+    rows: list  # kpi.engine.drilldown.DrillRow
+    page: int
+    page_size: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+
+def _drill_reasons(code: str, dossiers: list, *, period: Period, now: dt.datetime, lost: bool) -> list:
+    """Why each dossier lost the point, as `component_dossier_page` says it (the same helpers)."""
+    from tinhso.dossiers.feedback import DOSSIER_KINDS
+    from tinhso.dossiers.models import Feedback, Rating
+    from tinhso.dossiers.selectors import dossier_verdicts
+    from tinhso.kpi.engine.components import COMPONENTS
+    from tinhso.kpi.engine.drilldown import DrillRow, _verdict_reason
+    from tinhso.kpi.engine.facts import Judgement
+
+    if not lost:
+        return [DrillRow(dossier, "") for dossier in dossiers]
+    at = Judgement(period.year, now).of_period(period)
+    verdicts = dossier_verdicts(dossiers, period_end=at) if code in ("766.2.1", "766.5.4") else {}
+    disliked = set(Rating.objects.filter(dossier__in=dossiers, is_current=True, satisfied=False)
+                   .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
+    complained = set(Feedback.objects.filter(dossier__in=dossiers, kind__in=DOSSIER_KINDS)
+                     .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
+    rows = []
+    for dossier in dossiers:
+        parts, late_by = [], None
+        verdict = verdicts.get(dossier.pk)
+        if verdict is not None and verdict.on_time is False:
+            text, late_by = _verdict_reason(verdict, dossier)
+            parts.append(text or _("Quá hạn"))
+        if dossier.pk in disliked:
+            parts.append(_("Bị đánh giá không hài lòng"))
+        if dossier.pk in complained:
+            parts.append(_("Có phản ánh, kiến nghị về việc tiếp nhận, giải quyết"))
+        rows.append(DrillRow(dossier, "; ".join(parts) or str(COMPONENTS[code].drill.lost), late_by))
+    return rows
+
+
+def _drill_queryset(*, code: str, period: Period, scope: MonitorScope, lost: bool, user, now: dt.datetime):
+    from tinhso.dossiers.selectors import dossiers_visible_to
+
+    rows = component_dossiers(code=code, period=period, unit=None if scope.agency else scope.unit,
+                              agency=scope.agency, lost=lost, now=now)
+    rows = rows.filter(pk__in=dossiers_visible_to(user).values("pk"))
+    return rows.select_related("procedure", "competent_agency").order_by("accepted_at", "submitted_at", "pk")
+
+
+def drilldown_window(*, code: str, period: Period, scope: MonitorScope, lost: bool, user, page: int = 1,
+                     page_size: int = 50, now: dt.datetime | None = None) -> DrillWindow:
+    """One page of the dossiers behind a number (`component_dossiers`), only those `user` may read,
+    oldest acceptance first, with the reason each lost the point — without counting the whole list
+    (page_size + 1 rows are read to know whether a next page exists; the number of dossiers is the
+    measurement's own denominator). The read is audited (`kpi.drilldown_viewed`), as
+    `component_dossier_page` does."""
+    from tinhso.core.audit import audit_record
+    from tinhso.kpi.engine.cells import no_jit
+
+    now = now or timezone.now()
+    page = max(int(page), 1)
+    page_size = min(max(int(page_size), 1), 200)
+    rows = _drill_queryset(code=code, period=period, scope=scope, lost=lost, user=user, now=now)
+    start = (page - 1) * page_size
+    with transaction.atomic(), connection.cursor() as cursor:
+        no_jit(cursor)
+        dossiers = list(rows[start:start + page_size + 1])
+    has_next = len(dossiers) > page_size
+    dossiers = dossiers[:page_size]
+    window = DrillWindow(_drill_reasons(code, dossiers, period=period, now=now, lost=lost), page, page_size, has_next)
+    if dossiers:
+        audit_record(action="kpi.drilldown_viewed", actor=user, object_type="kpi.component", object_id=code,
+                     data={"period": period.key, "scope": scope.key, "lost": lost, "page": page,
+                           "dossiers": [d.code for d in dossiers]})
+    return window
+
+
+def drilldown_stream(*, code: str, period: Period, scope: MonitorScope, lost: bool, user, chunk: int = 1000,
+                     now: dt.datetime | None = None):
+    """Every dossier of the list, chunk by chunk (never the whole list in memory), with reasons; the
+    export is audited once (`kpi.drilldown_exported`) before the first row."""
+    from tinhso.core.audit import audit_record
+
+    now = now or timezone.now()
+    rows = _drill_queryset(code=code, period=period, scope=scope, lost=lost, user=user, now=now)
+    audit_record(action="kpi.drilldown_exported", actor=user, object_type="kpi.component", object_id=code,
+                 data={"period": period.key, "scope": scope.key, "lost": lost})
+    # iterator(): a server-side cursor on PostgreSQL, chunked fetches on SQLite.
+    for batch in itertools.batched(rows.iterator(chunk_size=chunk), chunk):
+        yield from _drill_reasons(code, list(batch), period=period, now=now, lost=lost)
