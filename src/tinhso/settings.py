@@ -437,3 +437,12 @@ TINHSO_ZALO_ACCESS_TOKEN = os.environ.get("TINHSO_ZALO_ACCESS_TOKEN", "gia-lap-z
 TINHSO_ZALO_ZNS_TEMPLATES = json.loads(os.environ.get("TINHSO_ZALO_ZNS_TEMPLATES", "") or (
     '{"accepted": "100001", "supplement_requested": "100002", "extended": "100003", "result_ready": "100004", '
     '"refused": "100005"}' if TINHSO_STANDINS else "{}"))
+
+# --- Monitor (kpi) -------------------------------------------------------------------------
+# The Decision 766 version read when an indicator code has several (kpi/data/indicators).
+TINHSO_KPI_766_VERSION = os.environ.get("TINHSO_KPI_766_VERSION", "766-dvcqg-2025")
+# Where the sources disagree, the scoring variant per indicator, as JSON, e.g.
+# {"766.4.2": "formula_doc"} (docs/modules/kpi.md, "Scoring").
+TINHSO_KPI_SCORING_VARIANTS = json.loads(os.environ.get("TINHSO_KPI_SCORING_VARIANTS", "") or "{}")
+# The incremental update moves its cursors only past rows older than this (a transaction may commit late).
+TINHSO_KPI_SCAN_LAG_SECONDS = int(os.environ.get("TINHSO_KPI_SCAN_LAG_SECONDS", "120"))
