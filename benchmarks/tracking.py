@@ -33,6 +33,7 @@ What it does (a script, not a test: it prints figures, it does not assert them):
 from __future__ import annotations
 
 import argparse
+import itertools
 import datetime as dt
 import json
 import os
@@ -170,9 +171,14 @@ def check_masking(port: int, code: str) -> str:
     return "; ".join(problems)
 
 
-def scenario_request(kind: str, codes: list[str], rng_seed: int):
-    """request(tid, i) for run_load: a random code and a client address of its own per request."""
+def scenario_request(kind: str, codes: list[str], rng_seed: int, *, cold: list[str] | None = None,
+                     asked: list[tuple[float, str]] | None = None):
+    """request(tid, i) for run_load: a code and a client address of its own per request. `api` and
+    `page` ask a random code among `codes` (for `api`, the times and codes asked go to `asked`);
+    `api-cold` asks each code of `cold` once, in order, so that no answer kept by the server
+    (TINHSO_TRACKING_CACHE_SECONDS) can serve it."""
     rngs: dict[int, random.Random] = {}
+    next_cold = itertools.count()
 
     def request(tid: int, i: int):
         rng = rngs.setdefault(tid, random.Random(rng_seed * 100 + tid))
@@ -182,12 +188,29 @@ def scenario_request(kind: str, codes: list[str], rng_seed: int):
             return "GET", "/bench/fixed", None, headers
         if kind == "healthz":
             return "GET", "/healthz", None, headers
-        code = quote(rng.choice(codes))
+        if kind == "api-cold":
+            return "GET", f"/api/v1/tracking/{quote(cold[next(next_cold) % len(cold)])}", None, headers
+        code = rng.choice(codes)
         if kind == "api":
-            return "GET", f"/api/v1/tracking/{code}", None, headers
-        return "GET", f"/tra-cuu/{code}/", None, headers
+            if asked is not None:
+                asked.append((time.monotonic(), code))
+            return "GET", f"/api/v1/tracking/{quote(code)}", None, headers
+        return "GET", f"/tra-cuu/{quote(code)}/", None, headers
 
     return request
+
+
+def kept_share(asked: list[tuple[float, str]], seconds: float) -> float:
+    """Share of look-ups whose code was asked less than `seconds` before (the server then answers
+    from its kept copy): an estimate from the client's side, warm-up included."""
+    last: dict[str, float] = {}
+    hits = 0
+    for at, code in sorted(asked):
+        if code in last and at - last[code] < seconds:
+            hits += 1
+        else:
+            last[code] = at
+    return hits / len(asked) if asked else 0.0
 
 
 def _redis_pids() -> set[int]:
@@ -265,12 +288,15 @@ INTRO = """`benchmarks/tracking.py` (data built with `benchmarks/one_stop_data.p
 
     python benchmarks/tracking.py --db postgres://postgres@127.0.0.1:5432/tinhso_tracking_bench [--quick]
 
-It builds 10,000 dossiers of one commune over the lifecycle with their steps (COPY), starts
+It builds 60,000 dossiers of one commune over the lifecycle with their steps (COPY), starts
 `tinhso serve` (gunicorn gthread, 2 workers × 4 threads, Redis cache), and measures, one after the
 other with the one-stop benchmark's load generator, the bare view, `GET /healthz` (the bare view
 plus one `SELECT 1`, for reference: the cost of one database round trip), `GET
-/api/v1/tracking/{code}`, `GET /tra-cuu/<code>/` and the bare view again. Every request asks for a
-random code and carries its own client address in `X-Forwarded-For` (`TINHSO_PROXIES=1`), so the
+/api/v1/tracking/{code}` twice — first each code once (codes 10,001–60,000 in order: no answer kept
+by the server can serve them, every look-up reads the database), then random codes among the first
+10,000 (a code asked again within TINHSO_TRACKING_CACHE_SECONDS is answered from the copy the
+server kept; the share is estimated from the client's log of requests) — `GET /tra-cuu/<code>/`
+(random, never kept) and the bare view again. Every request carries its own client address in `X-Forwarded-For` (`TINHSO_PROXIES=1`), so the
 per-IP limit runs as in production (a cache read and write per request) without refusing the load.
 *× bare view* is the rate over the mean rate of the two baseline runs; the target is ≥ 0.50. The
 CPU column splits what one request cost (read from /proc, warm-up included) between the server
@@ -292,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--quiet-wait", type=float, default=None)
     parser.add_argument("--retries", type=int, default=None)
-    parser.add_argument("--scenarios", default="fixed,healthz,api,page,fixed",
+    parser.add_argument("--scenarios", default="fixed,healthz,api-cold,api,page,fixed",
                         help="order of the scenarios (fixed = the bare view); for diagnosis")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--docs", choices=("auto", "yes", "no"), default="auto")
@@ -300,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     # Stopped from outside (timeout, kill): unwind, so that the server is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     quick = args.quick
-    n = args.dossiers or (1_000 if quick else 10_000)
+    # `random` codes: the first 10,000 (as in earlier runs); the rest are asked once each by api-cold.
+    n = args.dossiers or (6_000 if quick else 60_000)
+    pool = 1_000 if quick else 10_000
     seconds = args.seconds or (3.0 if quick else 30.0)
     warmup = 1.0 if quick else 3.0
     WARMUP[0] = warmup
@@ -337,20 +365,28 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         print(f"  server: tinhso serve on 127.0.0.1:{port}, {args.workers} gthread workers × {args.server_threads} "
               f"threads; per-IP limit {settings.TINHSO_TRACKING_RATE}")
-        problems = check_masking(port, codes[len(codes) // 2])
+        problems = check_masking(port, codes[pool // 2])
         if problems:
             print(f"  masking check FAILED: {problems}")
         names = {"fixed": "baseline: GET /bench/fixed (bare view, fixed JSON)",
                  "healthz": "reference: GET /healthz (bare view + SELECT 1)",
-                 "api": "GET /api/v1/tracking/{code} (JSON, masked)",
+                 "api-cold": "GET /api/v1/tracking/{code}, each code asked once (no kept answer)",
+                 "api": "GET /api/v1/tracking/{code} (JSON, masked), random among {pool:,}",
                  "page": "GET /tra-cuu/<code>/ (HTML page, masked)"}
         plan = [(kind, names[kind]) for kind in args.scenarios.split(",")]
         plan = [(kind, "baseline again: GET /bench/fixed" if kind == "fixed" and i else name)
                 for i, (kind, name) in enumerate(plan)]
+        kept_for = settings.TINHSO_TRACKING_CACHE_SECONDS
         for i, (kind, name) in enumerate(plan):
-            r = measured(lambda kind=kind, name=name, i=i: cpu_split(lambda: run_load(
-                part="tracking", scenario=name, port=port, threads=args.threads, duration=seconds, warmup=warmup,
-                request=scenario_request(kind, codes, i))))
+            asked: list[tuple[float, str]] = []
+            r = measured(lambda kind=kind, name=name, i=i, asked=asked: cpu_split(lambda: run_load(
+                part="tracking", scenario=name.replace("{pool:,}", f"{pool:,}"), port=port, threads=args.threads,
+                duration=seconds, warmup=warmup,
+                request=scenario_request(kind, codes[:pool], i, cold=codes[pool:], asked=asked))))
+            if kind == "api-cold" and r.count > len(codes) - pool:
+                r.scenario += f" (only {len(codes) - pool:,} codes: some asked twice)"
+            if asked and kept_for > 0:
+                r.scenario += f"; ≈ {kept_share(asked, kept_for):.0%} answered from the kept copy"
             results.append(r)
             print_line(r)
     finally:
