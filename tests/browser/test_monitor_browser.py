@@ -59,10 +59,17 @@ def test_a_leader_walks_from_a_plan_to_a_late_dossier(page, axe, province, width
     page.wait_for_function("document.querySelectorAll('[data-chart] canvas').length >= 5")
     check("overview")
     page.screenshot(path=str(screenshot_dir / f"monitor-overview-{width}.png"), full_page=True)
-    # 3. The commune's on-time ratio → the dossiers counted late.
-    commune_row = page.locator("#bang-xep-hang-xa tbody tr", has=page.get_by_role("link", name=data.commune.name,
-                                                                                   exact=True))
-    click_and_wait(page, commune_row.locator("td").nth(2).get_by_role("link"))
+    # 3. The full ranking of the communes (the overview shows its first and last ten), then the
+    # commune's on-time ratio → the dossiers counted late.
+    click_and_wait(page, page.get_by_role("link", name="Xem toàn bộ xếp hạng cấp xã"))
+    check("ranking")
+
+    def commune_row():
+        return page.locator("#bang-xep-hang-xa tbody tr", has=page.get_by_role("link", name=data.commune.name,
+                                                                                exact=True))
+    while commune_row().count() == 0:
+        click_and_wait(page, page.get_by_role("link", name="Trang sau"))
+    click_and_wait(page, commune_row().locator("td").nth(2).get_by_role("link"))
     assert page.locator("h1").inner_text().startswith("2.1")
     check("drill-down")
     listed = set(page.locator("#bang-ho-so tbody th").all_inner_texts())
@@ -90,5 +97,10 @@ def test_the_monitor_without_javascript_shows_every_table(browser, live_server, 
         for key in ("nhom", "thanh-phan", "xu-huong", "xep-hang-xa", "xep-hang-co-quan", "thu-tuc-mat-diem"):
             assert page.locator(f"#bang-{key}").is_visible(), key
         assert page.locator("#bang-nhom tbody tr").count() == 5
+        # The agency search is a plain GET form.
+        page.fill("#co_quan", data.agency.code)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Xem").click()
+        assert data.agency.name in page.locator(".tinhso-mon-score__label").inner_text()
     finally:
         context.close()

@@ -9,11 +9,14 @@ linking to the back office, and the read is audited; the plan page shows every t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from html.parser import HTMLParser
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -140,14 +143,105 @@ def test_the_overview_shows_the_province_score_and_five_groups_in_tables(client,
     assert 'role="region" tabindex="0" aria-labelledby="cap-xep-hang-xa"' in html
 
 
+def ranking_pages(client, level: str) -> tuple[list[str], list[list[str]], str]:
+    """Every page of a full ranking: (header, rows of all pages in order, the pages' HTML)."""
+    rows, html, url = [], "", f"/giam-sat/xep-hang/{level}/?ky={MONTH}"
+    header = None
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        html += page
+        shown = tables(response)[f"bang-xep-hang-{level}"]
+        header, rows = shown[0], rows + shown[1:]
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    return header, rows, html
+
+
+def test_the_overview_ranking_shows_the_first_and_last_ten_and_links_to_the_full_ranking(client, data):
+    from tinhso.kpi.selectors import score_ranking
+
+    login(client, data.leader)
+    ranked = [r for r in score_ranking(level="commune", period=Period.parse(MONTH)) if r.rank]
+    response = client.get("/giam-sat/", {"ky": MONTH})
+    shown = tables(response)["bang-xep-hang-xa"][1:]
+    expected = ranked if len(ranked) <= 20 else ranked[:10] + ranked[-10:]
+    assert [row[1] for row in shown] == [r.name for r in expected]
+    assert [row[0] for row in shown] == [str(r.rank) for r in expected]
+    assert f'href="/giam-sat/xep-hang/xa/?ky={MONTH}"' in response.content.decode()
+
+
 def test_the_commune_ranking_links_each_on_time_ratio_to_its_late_dossiers(client, data):
     login(client, data.leader)
-    ranking = tables(client.get("/giam-sat/", {"ky": MONTH}))["bang-xep-hang-xa"]
-    points = [row[2] for row in ranking[1:] if row[0] != "Chưa xếp hạng"]
+    _header, ranking, html = ranking_pages(client, "xa")
+    points = [row[2] for row in ranking if row[0] != "Chưa xếp hạng"]
     as_numbers = [float(p.replace(".", "").replace(",", ".")) for p in points]
     assert as_numbers == sorted(as_numbers, reverse=True) and len(as_numbers) >= 2
-    html = client.get("/giam-sat/", {"ky": MONTH}).content.decode()
     assert f"/giam-sat/chi-so/766.2.1/?ky={MONTH}&amp;pham_vi=xa%3A{data.commune.code}&amp;ds=mat-diem" in html
+
+
+@pytest.mark.parametrize("level", ["xa", "co-quan"])
+def test_the_full_ranking_lists_every_unit_and_downloads_all_of_them(client, data, level):
+    from tinhso.kpi.selectors import score_ranking
+
+    login(client, data.leader)
+    everyone = score_ranking(level="commune" if level == "xa" else "agency", period=Period.parse(MONTH))
+    header, rows, _html = ranking_pages(client, level)
+    assert [row[1] for row in rows] == [r.name for r in everyone]
+    response = client.get(f"/giam-sat/xep-hang/{level}/", {"ky": MONTH, "xuat": "csv", "bang": f"xep-hang-{level}"})
+    assert list(csv.reader(io.StringIO(body(response).decode("utf-8-sig")))) == [header, *rows]
+    response = client.get(f"/giam-sat/xep-hang/{level}/", {"ky": MONTH, "xuat": "xlsx", "bang": f"xep-hang-{level}"})
+    sheet = list(load_workbook(io.BytesIO(body(response))).active.iter_rows(values_only=True))
+    assert list(sheet[1]) == header and len(sheet) - 2 == len(rows)
+    assert client.get("/giam-sat/xep-hang/huyen/", {"ky": MONTH}).status_code == 404
+
+
+def test_the_scope_picker_lists_the_communes_and_finds_an_agency_by_search(client, data):
+    login(client, data.leader)
+    html = client.get("/giam-sat/", {"ky": MONTH}).content.decode()
+    picker = html[html.index('<select class="govuk-select" id="pham_vi"'):]
+    picker = picker[:picker.index("</select>")]
+    assert f'value="xa:{data.commune.code}"' in picker and "co-quan:" not in picker  # agencies are searched
+    response = client.get("/giam-sat/", {"ky": MONTH, "pham_vi": "tinh", "co_quan": data.agency.code})
+    assert response.status_code == 302
+    assert response.url == f"/giam-sat/?ky={MONTH}&pham_vi=co-quan%3A{data.agency.code.replace('.', '.')}"
+    # Accents and case folded; several matches are listed as links, none is said.
+    folded = "uy ban nhan dan"
+    response = client.get("/giam-sat/", {"ky": MONTH, "co_quan": folded})
+    assert response.status_code == 200 and "Các cơ quan khớp với" in response.content.decode()
+    assert "pham_vi=co-quan%3A" in response.content.decode()
+    response = client.get("/giam-sat/", {"ky": MONTH, "co_quan": "không có cơ quan này"})
+    assert "Không tìm thấy cơ quan nào khớp với" in response.content.decode()
+
+
+def test_the_page_cache_serves_a_second_visit_and_a_recompute_renews_it(client, data, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "monitor-page-cache-test"}}
+    login(client, data.leader)
+    first = tables(client.get("/giam-sat/", {"ky": MONTH}))
+    with CaptureQueriesContext(connection) as queries:
+        second = tables(client.get("/giam-sat/", {"ky": MONTH}))
+    # Only the stamp (the time of the engine's latest write) reads measurements.
+    read = [q["sql"] for q in queries.captured_queries if "kpi_measurement" in q["sql"] or "kpi_indicator" in q["sql"]]
+    assert len(read) == 1 and "MAX" in read[0]
+    assert second == first
+    total = Measurement.objects.get(indicator__code="766.TOTAL", period=MONTH, scope_level="province",
+                                    unit=data.province)
+    # What the engine does when a figure changes: the row is rewritten with its time.
+    Measurement.objects.filter(pk=total.pk).update(note="Đã tính lại", computed_at=timezone.now() + dt.timedelta(hours=1))
+    assert "Đã tính lại" in client.get("/giam-sat/", {"ky": MONTH}).content.decode()
+
+
+def test_the_header_links_leaders_to_the_monitoring_centre_only(client, data):
+    login(client, data.leader)
+    assert 'class="govuk-service-navigation__link" href="/giam-sat/"' in client.get("/").content.decode()
+    specialist = UserFactory()
+    AgencyRole.objects.create(user=specialist, agency=data.agency, role=Role.SPECIALIST)
+    login(client, specialist)
+    assert 'href="/giam-sat/"' not in client.get("/").content.decode()
+    login(client, citizen())
+    assert 'href="/giam-sat/"' not in client.get("/").content.decode()
 
 
 def test_a_commune_scope_reads_that_commune(client, data):

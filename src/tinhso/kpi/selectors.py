@@ -366,15 +366,21 @@ def score_ranking(*, level: str, period: Period, version: str | None = None,
     scopes: dict[str, dict] = {}
     # (No filter on the nullable procedure or agency columns: SQLite would pick their partial indexes
     # over (indicator, period, scope_level).)
-    for m in Measurement.objects.filter(indicator_id__in=ids, period=period.key, scope_level=level,
-                                        ).select_related("unit", "agency"):
-        entry = scopes.setdefault(m.scope, {"unit": m.unit, "agency": m.agency})
-        entry["total" if m.indicator_id == total.pk else "on_time"] = m
+    # Plain values, then the units and agencies once each (their code and name): building a model
+    # instance per measurement row, with its unit and agency, was most of this read's time.
+    found = list(Measurement.objects.filter(indicator_id__in=ids, period=period.key, scope_level=level)
+                 .values_list("scope", "indicator_id", "unit_id", "agency_id", "points", "value", "denominator"))
+    units = AdministrativeUnit.objects.only("id", "code", "name", "level").in_bulk({r[2] for r in found})
+    agencies = (Agency.objects.only("id", "code", "name", "unit_id").in_bulk({r[3] for r in found if r[3]})
+                if level == "agency" else {})
+    for scope, indicator_id, unit_id, agency_id, points, value, denominator in found:
+        entry = scopes.setdefault(scope, {"unit": units[unit_id], "agency": agencies.get(agency_id)})
+        entry["total" if indicator_id == total.pk else "on_time"] = (points, value, denominator)
     rows = []
     for entry in scopes.values():
         t, o = entry.get("total"), entry.get("on_time")
-        counted = o.denominator if o is not None else None
-        rows.append((entry, t.points if t else None, o.value if o else None, counted))
+        counted = o[2] if o is not None else None
+        rows.append((entry, t[0] if t else None, o[1] if o else None, counted))
     has = [r for r in rows if r[3] and r[1] is not None]
     rest = [r for r in rows if not (r[3] and r[1] is not None)]
     has.sort(key=lambda r: (-r[1], r[0]["agency"].name if r[0]["agency"] else r[0]["unit"].name))
@@ -419,18 +425,20 @@ def costliest_procedures(*, period: Period, scope: MonitorScope, limit: int = 10
     whole = {m.indicator_id: m for m in Measurement.objects.filter(
         indicator_id__in=list(components), period=period.key, scope=scope.key)}
     costs: dict[int, dict] = {}
-    for m in Measurement.objects.filter(
+    # The province's own procedure rows (scope "procedure:<unit>::<procedure>"), as plain values; the
+    # procedures are read once at the end.
+    for indicator_id, procedure_id, numerator, denominator in Measurement.objects.filter(
             indicator_id__in=list(whole), period=period.key, scope_level="procedure",
-    ).select_related("procedure"):
-        total = whole[m.indicator_id]
-        if (m.unit_id != scope.unit.pk or m.agency_id is not None or not m.denominator
-                or total.denominator is None or total.points is None):
+            scope__startswith=f"procedure:{scope.unit.pk}::",
+    ).values_list("indicator_id", "procedure_id", "numerator", "denominator"):
+        total = whole[indicator_id]
+        if not denominator or total.denominator is None or total.points is None:
             continue
-        indicator = components[m.indicator_id]
-        missing = m.denominator - (m.numerator or 0)
-        entry = costs.setdefault(m.procedure_id, {"procedure": m.procedure, "by": {}, "counted": Decimal(0)})
+        indicator = components[indicator_id]
+        missing = denominator - (numerator or 0)
+        entry = costs.setdefault(procedure_id, {"procedure": procedure_id, "by": {}, "counted": Decimal(0)})
         if indicator.code == "766.2.1":
-            entry["counted"] = m.denominator
+            entry["counted"] = denominator
         if missing <= 0:
             continue
         better = scoring_score(indicator_rule(indicator), max_points=indicator.max_points,
@@ -438,8 +446,9 @@ def costliest_procedures(*, period: Period, scope: MonitorScope, limit: int = 10
         gain = (better.points or Decimal(0)) - total.points
         if gain > 0:
             entry["by"][indicator.code] = gain
-    rows = [ProcedureCost(e["procedure"], sum(e["by"].values(), Decimal(0)), e["by"], e["counted"])
-            for e in costs.values() if e["by"]]
+    procedures = Procedure.objects.in_bulk([pk for pk, e in costs.items() if e["by"]])
+    rows = [ProcedureCost(procedures[pk], sum(e["by"].values(), Decimal(0)), e["by"], e["counted"])
+            for pk, e in costs.items() if e["by"]]
     rows.sort(key=lambda r: (-r.lost, r.procedure.code))
     return rows[:limit]
 

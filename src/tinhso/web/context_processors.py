@@ -82,10 +82,23 @@ def current_province(*, use_database: bool = True) -> Province | None:
     return province
 
 
+def _may_monitor(request):
+    """Whether the header links to the monitoring centre: a callable, so the role query runs only when
+    the template asks (for a signed-in official), never for citizens or anonymous visitors."""
+
+    def check() -> bool:
+        from tinhso.web.monitor.views import may_monitor
+
+        return may_monitor(request.user)
+
+    return check
+
+
 def deployment(request):
     minimal = bool(getattr(request, "tinhso_minimal", False))
     return {
         "deployment_province": current_province(use_database=not minimal),
         "tinhso_minimal": minimal,
         "tinhso_debug": settings.DEBUG,
+        "tinhso_may_monitor": _may_monitor(request),
     }

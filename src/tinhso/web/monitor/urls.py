@@ -8,6 +8,7 @@ app_name = "monitor"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("chi-so/<str:code>/", views.component, name="component"),
+    path("xep-hang/<str:level>/", views.ranking, name="ranking"),
     path("ke-hoach/", views.plans, name="plans"),
     path("ke-hoach/<int:plan_id>/", views.plan, name="plan"),
 ]

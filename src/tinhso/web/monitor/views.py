@@ -15,16 +15,22 @@ pages; the plans are public (docs/decisions.md). Every table downloads as .csv a
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from contextlib import contextmanager
 from functools import wraps
 from urllib.parse import quote
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -32,14 +38,16 @@ from tinhso.accounts.models import Role
 from tinhso.accounts.selectors import user_roles
 from tinhso.core.models import Agency
 from tinhso.core.selectors import deployment_province
+from tinhso.core.text import fold
 from tinhso.kpi import selectors
 from tinhso.kpi.errors import KpiError
-from tinhso.kpi.models import IndicatorUnit, Pillar
+from tinhso.kpi.models import IndicatorUnit, Measurement, Pillar
 from tinhso.kpi.periods import Period, PeriodKind, vn_today
 from tinhso.kpi.scopes import unit_at
 from tinhso.kpi.status import COMPARATOR_SYMBOLS
 from tinhso.web.monitor.tables import Cell, Table, cell, count, download, number, when
 
+log = logging.getLogger(__name__)
 MONITOR_ROLES = (Role.LEADER, Role.PROVINCE_ADMIN)
 PAGE_SIZE = 50
 KIND_LABELS = {PeriodKind.MONTH: gettext_lazy("Tháng"), PeriodKind.QUARTER: gettext_lazy("Quý"),
@@ -169,7 +177,79 @@ def _points(points) -> str:
     return number(points, 2) if points is not None else _("Chưa có điểm")
 
 
+# --- The page cache ---------------------------------------------------------------------------------
+#
+# The overview and the rankings read measurements only, and measurements change only when the 766
+# engine writes (a full recompute, or an incremental update every few minutes). So their computed data
+# (tables, texts) is kept in Django's cache (Redis in production) per page, scope, period and language,
+# under a key that holds the time of the engine's latest write to the province's own rows: every write
+# that changes a figure changes some province row (the province sums every unit), so a recompute
+# makes a new key and the old entries are never read again (they expire). Reading that time is one
+# query on the index (unit, scope_level, period_year, indicator). The day is in the key too (the
+# running month's label, the twelve months of the trend).
+
+CACHE_SECONDS = 3600
+_cache_on = True
+
+
+@contextmanager
+def page_cache_off():
+    """Compute every page (benchmarks/monitor_pages.py measures the pages with and without cache)."""
+    global _cache_on
+    before, _cache_on = _cache_on, False
+    try:
+        yield
+    finally:
+        _cache_on = before
+
+
+def _stamp(province) -> str:
+    latest = (Measurement.objects.filter(unit=province, scope_level="province")
+              .aggregate(latest=Max("computed_at"))["latest"])
+    return latest.isoformat() if latest else "none"
+
+
+def _cached(parts: tuple, compute):
+    """`compute()` once per key (`parts` + the measurements' stamp, the day, the language)."""
+    if not _cache_on:
+        return compute()
+    key = "tinhso:monitor:v1:" + ":".join(str(p) for p in (*parts, vn_today().isoformat(), get_language()))
+    key = key.replace(" ", "_")
+    try:
+        found = cache.get(key)
+    except Exception:  # a cache outage costs time, never the page
+        log.warning("monitor cache unreachable", exc_info=True)
+        return compute()
+    if found is None:
+        found = compute()
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception:
+            log.warning("monitor cache unreachable", exc_info=True)
+    return found
+
+
+def _registry() -> tuple[object, str, dict, list[Period]]:
+    """(province, stamp, indicators of the 766 version by code, periods with a province total)."""
+    province = deployment_province()
+    if province is None:
+        raise Http404(_("Chưa cấu hình tỉnh triển khai."))
+    stamp = _stamp(province)
+    version = selectors.version_766()
+
+    def compute():
+        indicators = selectors.indicators_of_version(version)
+        return indicators, selectors.monitor_periods(indicators=indicators)
+
+    indicators, periods = _cached(("registry", version, stamp), compute)
+    return province, stamp, indicators, periods
+
+
 # --- Overview -------------------------------------------------------------------------------------
+
+RANK_ENDS = 10  # the overview shows the first and the last ten of each ranking
+RANK_PAGE = 50  # rows a page of the full ranking
+LEVELS = {"xa": "commune", "co-quan": "agency"}  # ranking page URL → level
 
 
 def _months_to(period: Period, count_: int = 12) -> list[Period]:
@@ -181,28 +261,76 @@ def _months_to(period: Period, count_: int = 12) -> list[Period]:
     return list(reversed(months))
 
 
-@never_cache
-@require_GET
-@monitor_required
-def overview(request):
-    indicators = selectors.indicators_of_version()
-    periods = selectors.monitor_periods(indicators=indicators)
-    period = _period(request, periods)
-    context = {"periods": _period_choices(periods), "period": period, "tables": [], "scope": None}
-    if period is None:
-        return render(request, "monitor/overview.html", context)
-    scope = _scope(request.GET.get("pham_vi", ""), period)
+def _rankings(period: Period, stamp: str, indicators: dict) -> dict[str, list[selectors.RankRow]]:
+    """Both rankings of the period (communes, agencies), cached."""
+    return _cached(("rankings", selectors.version_766(), stamp, period.key), lambda: {
+        level: selectors.score_ranking(level=level, period=period, indicators=indicators)
+        for level in ("commune", "agency")})
+
+
+def _ranking_table(level: str, period: Period, rows: list[selectors.RankRow], *, caption: str = "") -> Table:
+    key = "xep-hang-xa" if level == "commune" else "xep-hang-co-quan"
+    table = Table(key, caption or (_("Xếp hạng cấp xã — %(period)s") if level == "commune" else
+                                   _("Xếp hạng cơ quan — %(period)s")) % {"period": period.label},
+                  [_("Hạng"), _("Xã, phường") if level == "commune" else _("Cơ quan"), _("Tổng điểm"),
+                   _("Tỷ lệ đúng hạn (2.1)"), _("Số hồ sơ tính 2.1")])
+    overview_base = reverse("monitor:overview") + f"?ky={quote(period.key)}&pham_vi="
+    drill_base = reverse("monitor:component", args=["766.2.1"]) + f"?ky={quote(period.key)}&pham_vi="
+    unranked, no_data = _("Chưa xếp hạng"), _("Chưa có số liệu")
+    for row in rows:
+        param = quote(row.scope.param)
+        table.rows.append([
+            Cell(str(row.rank), row.rank) if row.rank else Cell(unranked),
+            Cell(row.name, href=overview_base + param),
+            cell(_points(row.points), row.points),
+            cell(number(row.on_time, 2, suffix="%") if row.on_time is not None else no_data, row.on_time,
+                 href=f"{drill_base}{param}&ds=mat-diem" if row.counted else ""),
+            cell(count(row.counted), row.counted),
+        ])
+    return table
+
+
+def _ranking_ends(level: str, period: Period, rows: list[selectors.RankRow]) -> Table:
+    """The overview's ranking: the first and the last RANK_ENDS ranked units (every ranked unit when
+    there are few), a bar chart of the same rows, and a link to the full ranking."""
+    ranked = [r for r in rows if r.rank]
+    shown = ranked if len(ranked) <= 2 * RANK_ENDS else ranked[:RANK_ENDS] + ranked[-RANK_ENDS:]
+    label = {"period": period.label, "n": RANK_ENDS, "ranked": len(ranked)}
+    if len(shown) < len(ranked):
+        caption = (_("Xếp hạng cấp xã — %(period)s: %(n)s xã, phường đứng đầu và %(n)s đứng cuối "
+                     "(trong %(ranked)s được xếp hạng)") if level == "commune" else
+                   _("Xếp hạng cơ quan — %(period)s: %(n)s cơ quan đứng đầu và %(n)s đứng cuối "
+                     "(trong %(ranked)s được xếp hạng)")) % label
+    else:
+        caption = ""
+    table = _ranking_table(level, period, shown, caption=caption)
+    table.chart = {"kind": "hbars", "categories": [r.name for r in shown],
+                   "series": [{"name": _("Tổng điểm"), "data": [_float(r.points) for r in shown]}]}
+    unranked = len(rows) - len(ranked)
+    table.note = _("Đơn vị không có hồ sơ nào được tính ở chỉ tiêu 2.1 trong kỳ không được xếp hạng "
+                   "(điểm của đơn vị đó chủ yếu do quy tắc cho điểm khi không có dữ liệu).")
+    if unranked:
+        table.note += " " + _("Kỳ này có %(n)s đơn vị chưa xếp hạng, xem trong bảng xếp hạng đầy đủ.") % {"n": unranked}
+    table.more_url = (reverse("monitor:ranking", args=["xa" if level == "commune" else "co-quan"])
+                      + f"?ky={quote(period.key)}")
+    table.more_text = (_("Xem toàn bộ xếp hạng cấp xã (%(n)s đơn vị)") if level == "commune" else
+                       _("Xem toàn bộ xếp hạng cơ quan (%(n)s đơn vị)")) % {"n": len(rows)}
+    return table
+
+
+def _overview_data(scope: selectors.MonitorScope, period: Period, indicators: dict,
+                   rankings: dict[str, list[selectors.RankRow]]) -> dict:
+    """Everything the overview shows for one scope and period (the tables and the score's texts):
+    what the page cache keeps."""
     tree = selectors.score_tree(scope=scope, period=period, indicators=indicators)
-    communes = selectors.score_ranking(level="commune", period=period, indicators=indicators)
-    agencies = selectors.score_ranking(level="agency", period=period, indicators=indicators)
     months = _months_to(period)
     trend = selectors.score_trend(scope=scope, periods=months, indicators=indicators)
     costly = selectors.costliest_procedures(period=period, scope=scope, indicators=indicators)
+    where = {"scope": scope.name, "period": period.label}
 
-    groups = Table("nhom", _("Điểm theo nhóm chỉ số — %(scope)s, %(period)s") % {"scope": scope.name, "period": period.label},
+    groups = Table("nhom", _("Điểm theo nhóm chỉ số — %(scope)s, %(period)s") % where,
                    [_("Nhóm chỉ số"), _("Điểm đạt"), _("Điểm tối đa")])
-    components = Table("thanh-phan", _("Điểm từng chỉ tiêu thành phần — %(scope)s, %(period)s")
-                       % {"scope": scope.name, "period": period.label},
+    components = Table("thanh-phan", _("Điểm từng chỉ tiêu thành phần — %(scope)s, %(period)s") % where,
                        [_("Mã"), _("Chỉ tiêu"), _("Giá trị"), _("Điểm đạt"), _("Điểm tối đa"), _("Ghi chú")])
     if tree is not None:
         for group in tree.children:
@@ -233,36 +361,9 @@ def overview(request):
     trend_table.chart = {"kind": "line", "categories": [m.label for m in months],
                          "series": [{"name": indicators[c].name, "data": [_float(p) for _m, p in trend[c]]}
                                     for c in codes]}
-
-    overview_base = reverse("monitor:overview")
-    drill_base = reverse("monitor:component", args=["766.2.1"])
-
-    def ranking(key: str, caption: str, rows: list[selectors.RankRow], first: str) -> Table:
-        table = Table(key, caption, [_("Hạng"), first, _("Tổng điểm"), _("Tỷ lệ đúng hạn (2.1)"),
-                                     _("Số hồ sơ tính 2.1")])
-        for row in rows:
-            table.rows.append([
-                cell(str(row.rank) if row.rank else _("Chưa xếp hạng"), row.rank),
-                cell(row.name, href=f"{overview_base}?ky={period.key}&pham_vi={quote(row.scope.param)}"),
-                cell(_points(row.points), row.points),
-                cell(number(row.on_time, 2, suffix="%") if row.on_time is not None else _("Chưa có số liệu"),
-                     row.on_time, href=f"{drill_base}?ky={period.key}&pham_vi={quote(row.scope.param)}&ds=mat-diem"
-                     if row.counted else ""),
-                cell(count(row.counted), row.counted),
-            ])
-        shown = [r for r in rows if r.rank][:15]
-        table.chart = {"kind": "hbars", "categories": [r.name for r in shown],
-                       "series": [{"name": _("Tổng điểm"), "data": [_float(r.points) for r in shown]}]}
-        table.note = _("Đơn vị không có hồ sơ nào được tính ở chỉ tiêu 2.1 trong kỳ không được xếp hạng "
-                       "(điểm của đơn vị đó chủ yếu do quy tắc cho điểm khi không có dữ liệu).")
-        return table
-
-    commune_table = ranking("xep-hang-xa", _("Xếp hạng cấp xã — %(period)s") % {"period": period.label}, communes,
-                            _("Xã, phường"))
-    agency_table = ranking("xep-hang-co-quan", _("Xếp hạng cơ quan — %(period)s") % {"period": period.label},
-                           agencies, _("Cơ quan"))
-    cost_table = Table("thu-tuc-mat-diem", _("Thủ tục làm mất nhiều điểm nhất — %(scope)s, %(period)s")
-                       % {"scope": scope.name, "period": period.label},
+    commune_table = _ranking_ends("commune", period, rankings["commune"])
+    agency_table = _ranking_ends("agency", period, rankings["agency"])
+    cost_table = Table("thu-tuc-mat-diem", _("Thủ tục làm mất nhiều điểm nhất — %(scope)s, %(period)s") % where,
                        [_("Thủ tục"), _("Mã thủ tục"), _("Điểm bị mất"), _("Chỉ tiêu mất điểm nhiều nhất"),
                         _("Số hồ sơ tính 2.1")])
     for row in costly:
@@ -281,28 +382,127 @@ def overview(request):
                                        _("Xếp hạng xã, phường"), _("Xếp hạng cơ quan"),
                                        _("Thủ tục làm mất nhiều điểm nhất")), strict=True):
         table.heading = heading
+    return {
+        "tables": tables,
+        "has_total": tree is not None and tree.points is not None,
+        "total_text": _points(tree.points) if tree is not None else "",
+        "total_note": tree.measurement.note if tree is not None and tree.measurement else "",
+    }
+
+
+def _agency_matches(query: str, rows: list[selectors.RankRow]) -> list[selectors.RankRow]:
+    """Agencies of the period's ranking whose code is `query` or whose name holds it (accents and
+    case folded: "uy ban xa an" finds "Ủy ban nhân dân xã An …")."""
+    wanted = fold(query)
+    exact = [r for r in rows if r.agency.code.casefold() == query.casefold()]
+    if exact:
+        return exact
+    words = wanted.split()
+    found = [r for r in rows if all(w in fold(r.agency.name) for w in words)]
+    return sorted(found, key=lambda r: r.agency.name)
+
+
+def _picker(request, period: Period, periods: list[Period], scope, communes: list[selectors.RankRow] | None) -> dict:
+    """The period select, and on the overview the scope: the province or a commune (a select of the
+    communes only), or an agency found by the search field — a GET form that works without
+    JavaScript. The options are drawn here (a few hundred would be slow in a template loop)."""
+    period_html = format_html_join("", "{}", (
+        (format_html('<optgroup label="{}">{}</optgroup>', label, format_html_join("", "{}", (
+            (format_html('<option value="{}"{}>{}</option>', p.key, mark_safe(" selected") if p.key == period.key
+                         else "", p.label),) for p in options))),)
+        for label, options in _period_choices(periods)))
+    picker = {"period_options": period_html}
+    if communes is not None:
+        current = scope.param if scope is not None else "tinh"
+        options = [("tinh", _("Toàn tỉnh"))]
+        if scope is not None and scope.level == "agency":
+            options.append((scope.param, scope.name))
+        options += sorted(((r.scope.param, r.name) for r in communes), key=lambda c: fold(c[1]))
+        picker["scope_options"] = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (value, mark_safe(" selected") if value == current else "", name) for value, name in options))
+        picker["agency_query"] = request.GET.get("co_quan", "").strip()
+    return picker
+
+
+@never_cache
+@require_GET
+@monitor_required
+def overview(request):
+    _province, stamp, indicators, periods = _registry()
+    period = _period(request, periods)
+    context = {"period": period, "tables": [], "scope": None}
+    if period is None:
+        context.update(_picker(request, period, periods, None, None) if periods else {})
+        return render(request, "monitor/overview.html", context)
+    rankings = _rankings(period, stamp, indicators)
+    query = request.GET.get("co_quan", "").strip()
+    matches = None
+    if query:
+        matches = _agency_matches(query, rankings["agency"])
+        if len(matches) == 1:
+            return redirect(reverse("monitor:overview") + _query(ky=period.key, pham_vi=matches[0].scope.param))
+    scope = _scope(request.GET.get("pham_vi", ""), period)
+    data = _cached(("overview", selectors.version_766(), stamp, period.key, scope.param),
+                   lambda: _overview_data(scope, period, indicators, rankings))
+    tables = data["tables"]
     response = _export(request, tables, f"giam-sat-766-{period.key}")
     if response is not None:
         return response
+    context.update(data)
+    context.update(_picker(request, period, periods, scope, rankings["commune"]))
     context.update({
-        "scope": scope, "tree": tree, "tables": _with_downloads(request, tables),
-        "scope_choices": _scope_choices(communes, agencies),
-        "total_text": _points(tree.points) if tree is not None else "",
-        "total_note": tree.measurement.note if tree is not None and tree.measurement else "",
+        "scope": scope, "tables": _with_downloads(request, tables),
+        "agency_matches": [(r.name, reverse("monitor:overview") + _query(ky=period.key, pham_vi=r.scope.param))
+                           for r in (matches or [])[:30]],
+        "agency_more": max(len(matches or []) - 30, 0), "agency_none": matches is not None and not matches,
     })
     return render(request, "monitor/overview.html", context)
 
 
+@never_cache
+@require_GET
+@monitor_required
+def ranking(request, level: str):
+    """The full ranking of the communes (`xa`) or agencies (`co-quan`) for a period, RANK_PAGE rows a
+    page; its download holds the whole ranking (as the drill-down's does)."""
+    if level not in LEVELS:
+        raise Http404(_("Không có bảng xếp hạng này."))
+    _province, stamp, indicators, periods = _registry()
+    period = _period(request, periods)
+    if period is None:
+        raise Http404(_("Chưa có số liệu."))
+    rows = _rankings(period, stamp, indicators)[LEVELS[level]]
+    table = _ranking_table(LEVELS[level], period, rows)
+    if request.GET.get("xuat") in ("csv", "xlsx"):
+        return _export(request, [table], f"giam-sat-766-{period.key}")
+    pages = max((len(rows) + RANK_PAGE - 1) // RANK_PAGE, 1)
+    try:
+        page = min(max(int(request.GET.get("trang", "1")), 1), pages)
+    except ValueError:
+        page = 1
+    downloads = _downloads(request, table)
+    start = (page - 1) * RANK_PAGE
+    table.rows = table.rows[start:start + RANK_PAGE]
+    base = reverse("monitor:ranking", args=[level])
+
+    def page_url(n: int) -> str:
+        return base + _query(ky=period.key, trang=n if n > 1 else None)
+
+    context = {
+        "table": {"table": table, "downloads": downloads}, "period": period, "level": level,
+        "title": _("Xếp hạng cấp xã") if level == "xa" else _("Xếp hạng cơ quan"),
+        "page": page, "pages": pages, "total": len(rows), "first": start + 1 if rows else 0,
+        "last": start + len(table.rows),
+        "previous_url": page_url(page - 1) if page > 1 else "", "next_url": page_url(page + 1) if page < pages else "",
+        "page_links": [(n, page_url(n)) for n in range(1, pages + 1)] if pages <= 20 else [],
+        "overview_url": reverse("monitor:overview") + _query(ky=period.key),
+    }
+    context.update(_picker(request, period, periods, None, None))
+    return render(request, "monitor/ranking.html", context)
+
+
 def _float(value) -> float | None:
     return float(value) if value is not None else None
-
-
-def _scope_choices(communes, agencies) -> list[tuple[str, list[tuple[str, str]]]]:
-    return [
-        (_("Toàn tỉnh"), [("tinh", _("Toàn tỉnh"))]),
-        (_("Xã, phường"), sorted(((r.scope.param, r.name) for r in communes), key=lambda c: c[1])),
-        (_("Cơ quan"), sorted(((r.scope.param, r.name) for r in agencies), key=lambda c: c[1])),
-    ]
 
 
 # --- One indicator and its dossiers -------------------------------------------------------------------
@@ -359,7 +559,7 @@ def component(request, code: str):
 
     return render(request, "monitor/component.html", {
         "indicator": indicator, "measurement": measurement, "period": period, "scope": scope,
-        "periods": _period_choices(periods), "value_text": _value(indicator, measurement.value if measurement else None),
+        **_picker(request, period, periods, scope, None), "value_text": _value(indicator, measurement.value if measurement else None),
         "points_text": _points(measurement.points if measurement else None),
         "max_points": number(indicator.max_points, 0) if indicator.max_points is not None else "",
         "numerator": count(measurement.numerator) if measurement else "—",
