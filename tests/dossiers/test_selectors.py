@@ -35,3 +35,26 @@ def test_assignee_candidates_follow_the_roles_that_act_in_the_step(desk):
     assert not selectors.assignee_candidates(agency=other_commune, workflow=workflow, state="cho_phe_duyet")
     assert list(selectors.assignee_candidates(agency=desk.department, workflow=workflow,
                                               state="cho_phe_duyet")) == [desk.dept_leader]
+
+
+def test_a_provincial_leader_reads_any_dossier_of_the_province_other_officials_only_their_agencies(desk):
+    from accounts.factories import UserFactory
+    from tinhso.accounts.models import AgencyRole, Role
+
+    def official(agency, role):
+        user = UserFactory()
+        AgencyRole.objects.create(user=user, agency=agency, role=role)
+        return user
+
+    dossier, _ = services.dossier_intake(
+        actor=desk.receiver, procedure_code="1.001193", source=Source.COUNTER, receiving_agency=desk.commune,
+        applicant=services.Applicant(name="Phan Văn Tài", id_number="086301000456"), form_data=BIRTH)
+    province_leader = official(desk.province_committee, Role.LEADER)
+    province_admin = official(desk.province_committee, Role.PROVINCE_ADMIN)
+    assert dossier in selectors.dossiers_visible_to(province_leader)
+    assert selectors.oversees_province(province_leader)
+    # The system administrator and another commune's officials read no dossier content.
+    assert dossier not in selectors.dossiers_visible_to(province_admin)
+    assert dossier not in selectors.dossiers_visible_to(desk.other_receiver)
+    assert dossier not in selectors.dossiers_visible_to(desk.dept_leader)
+    assert dossier in selectors.dossiers_visible_to(desk.leader)

@@ -4,6 +4,10 @@ Visibility (least privilege, every read of personal data checked):
 - the applicant sees their own dossiers;
 - an official sees a dossier when they hold any role in an agency that received it, is competent
   for it, holds it now, or held it at some step (its event log);
+- a leader of the provincial People's Committee sees every dossier: the province answers for its
+  Decision 766 index as a whole, and its leaders follow any number on the monitor down to the
+  dossiers behind it (docs/decisions.md, "Provincial leaders read every dossier"); each read is
+  audited like any other;
 - nobody else — the caller gets "not found", never "forbidden", so codes cannot be probed.
 
 The inbox follows DIGIT's semantics (anchors.md §1): a dossier appears to every official whose role
@@ -27,7 +31,7 @@ from tinhso.catalog.models import VersionStatus, WorkflowDefinition
 from tinhso.catalog.workflow import EXCEPTIONAL_EFFECTS, compiled
 from tinhso.core.audit import audit_record
 from tinhso.core.calendar import calendar_for
-from tinhso.core.models import Agency
+from tinhso.core.models import Agency, AgencyKind
 from tinhso.core.search import folded_search
 from tinhso.dossiers import rules
 from tinhso.dossiers.models import Dossier, DossierEvent, Status, Supplement
@@ -42,12 +46,20 @@ def _official_agency_ids(user: User) -> list[int]:
     return list(user_roles(user).exclude(role=Role.INTEGRATION).values_list("agency_id", flat=True).distinct())
 
 
+def oversees_province(user: User) -> bool:
+    """A current leader role in the provincial People's Committee (see the module docstring)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_official and user_roles(user).filter(
+        role=Role.LEADER, agency__kind=AgencyKind.PROVINCE_PEOPLES_COMMITTEE).exists())
+
+
 def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
     """Every dossier `user` may read (see the module docstring)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Dossier.objects.none()
     if not user.is_official:
         return Dossier.objects.filter(applicant=user)
+    if oversees_province(user):
+        return Dossier.objects.all()
     agencies = _official_agency_ids(user)
     if not agencies:
         return Dossier.objects.none()
