@@ -82,10 +82,17 @@ def child(args) -> int:
     return 0
 
 
-def docs_write(block: str) -> None:
+def docs_write(block: str, *, section: str = SECTION, begin: str = BEGIN, end: str = END,
+               append: bool = False) -> None:
+    """Put `block` between the markers under `section` (replacing the previous block), or with
+    `append` after the previous blocks (kept), before the marker `end`."""
+    SECTION, BEGIN, END = section, begin, end  # noqa: N806 (the defaults' names)
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     marked = f"{BEGIN}\n{block.rstrip()}\n{END}"
-    if BEGIN in text and END in text:
+    if append and BEGIN in text and END in text:
+        head, rest = text.split(END, 1)
+        text = head.rstrip() + "\n\n" + block.rstrip() + "\n" + END + rest
+    elif BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         _old, tail = rest.split(END, 1)
         text = head + marked + tail

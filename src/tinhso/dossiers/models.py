@@ -102,6 +102,18 @@ class Dossier(models.Model):
     )
     has_digitised_components = models.BooleanField(_("có thành phần được số hóa"), default=False)
     vneid_authenticated = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    # What the Decision 766 indicators read from the dossier's files, ratings, PAKN, supplements and
+    # outbox (regulations.md §4.2: 3.3/4.1 e-result, 4.4 reuse, 4.5 citizen store, 5.4 dislike or
+    # PAKN, 2.1 the supplement's completion, 1.4 synced), kept on the row by database triggers in the
+    # statement that writes the child row (migration 0005), so that the engine's pass is one scan.
+    has_e_result = models.BooleanField(_("có kết quả điện tử"), default=False, editable=False)
+    has_reused_component = models.BooleanField(_("có thành phần tái sử dụng"), default=False, editable=False)
+    has_store_component = models.BooleanField(_("có thành phần lấy từ kho dữ liệu"), default=False, editable=False)
+    has_dislike = models.BooleanField(_("bị đánh giá không hài lòng"), default=False, editable=False)
+    has_complaint = models.BooleanField(_("có phản ánh, kiến nghị về hồ sơ"), default=False, editable=False)
+    supplement_received_at = models.DateTimeField(_("công dân bổ sung lần đầu lúc"), null=True, blank=True,
+                                                  editable=False)
+    sync_delivered = models.BooleanField(_("đã đồng bộ lên Cổng DVCQG"), default=False, editable=False)
 
     external_id = models.CharField(_("mã trên hệ thống nguồn"), max_length=60, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)

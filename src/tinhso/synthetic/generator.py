@@ -40,6 +40,7 @@ from django.utils.module_loading import import_string
 from tinhso.accounts.models import Role, User, UserKind
 from tinhso.catalog.workflow import ActionSpec, Effect
 from tinhso.core.text import fold
+from tinhso.dossiers.feedback import DOSSIER_KINDS
 from tinhso.dossiers.models import (
     Attachment,
     Dossier,
@@ -79,6 +80,10 @@ DOSSIER_COLUMNS = [
     "state_entered_at", "state_due_at", "supplement_count", "supplement_requested_at", "supplement_duration",
     "extension_count", "fee_total", "paid_online", "has_digitised_components", "vneid_authenticated",
     "external_id", "event_seq", "created_at", "updated_at",
+    # The Decision 766 facts the database's triggers keep from the child rows (dossiers migration
+    # 0005), written here too: a load without triggers (`fk_checks=False`) would leave them unset.
+    "has_e_result", "has_reused_component", "has_store_component", "has_dislike", "has_complaint",
+    "supplement_received_at", "sync_delivered",
 ]
 EVENT_COLUMNS = [
     "dossier_id", "seq", "at", "action", "action_name", "effect", "from_state", "to_state", "status",
@@ -894,6 +899,7 @@ class Generator:
         attachments = self.tables["attachments"].rows
         scan = self.files["scan"]
         uploader = account.pk_t if account is not None and h.channel == 2 else NULL
+        has_reused = has_store = has_e_result = False
         if comps and scanned:
             upload_at = sub_t if scanned_at_intake else ts(scan_at)
             for i, (ccode, fname, _req) in enumerate(comps):
@@ -910,6 +916,8 @@ class Generator:
                         reused, store = "t", "t"
                 if dig == "t":
                     digitised = True
+                has_reused = has_reused or reused == "t"
+                has_store = has_store or store == "t"
                 attachments.append("\t".join((pk_t, ccode, fname, scan[0], scan[1], scan[2], scan[3], dig, reused,
                                               store, replaced, uploader, upload_at, "f")))
             if reuse is not None:
@@ -921,20 +929,14 @@ class Generator:
             attachments.append("\t".join((pk_t, RESULT_COMPONENT, f"{proc.result_name} KQ-{code_t}.pdf", result[0],
                                           result[1], result[2], result[3], "f", "f", "f", "", NULL, ts(issued), "t")))
             c.e_results += 1
+            has_e_result = True
         # --- supplements
         sup_rows = self.tables["supplements"].rows
+        received_first = min((s[3] for s in supplements if s[3] is not None), default=None)
         for requested, note, before, received, answer, after in supplements:
             sup_rows.append("\t".join((pk_t, ts(requested), note, ts(before) if before else NULL,
                                        ts(received) if received is not None else NULL, answer,
                                        ts(after) if after is not None else NULL)))
-        rows_dossier.append("\t".join((
-            pk_t, code_t, proc.pk_t, proc.version_t, flow.pk_t, sinfo.code_t, str(status), str(h.channel), h.source,
-            recv.pk_t, comp.pk_t, holder.pk_t, account.pk_t if account is not None else NULL, name, folded,
-            id_number, kind, phone, address, proc.summary_t, proc.form_t, sub_t, accepted_t, due_t, finished_t,
-            returned_t, entered_t, state_due_t, str(sup_count), sup_req_t, duration_text(sup_duration),
-            str(ext_count), fee_t, str(paid_online), "t" if digitised else "f", "t" if vneid else "f",
-            code_t if h.source == Source.NATIONAL_PORTAL else "", str(seq), sub_t, entered_t)))
-
         # --- payments through the province's gateway
         if paid_kind == 2 and pay_at is not None and pay_at <= cutoff:
             pay_rows = self.tables["payments"].rows
@@ -954,12 +956,23 @@ class Generator:
 
         # --- rating and feedback
         final_status = status
+        disliked = complained = False
         if final_status in (3, 8, 9, 10) and accepted is not None:
-            self._rating(h, account, intent, finished if finished is not None else last_at, returned)
+            disliked = self._rating(h, account, intent, finished if finished is not None else last_at, returned)
         if account is not None and accepted is not None:
-            self._feedback(h, account, intent, accepted, due, finished)
+            complained = self._feedback(h, account, intent, accepted, due, finished)
         if self.accounts and rng.random() < self.mix.feedback_general_per_1000 / 1000:
             self._general_feedback(h, self.accounts[rng.randrange(len(self.accounts))])
+        rows_dossier.append("\t".join((
+            pk_t, code_t, proc.pk_t, proc.version_t, flow.pk_t, sinfo.code_t, str(status), str(h.channel), h.source,
+            recv.pk_t, comp.pk_t, holder.pk_t, account.pk_t if account is not None else NULL, name, folded,
+            id_number, kind, phone, address, proc.summary_t, proc.form_t, sub_t, accepted_t, due_t, finished_t,
+            returned_t, entered_t, state_due_t, str(sup_count), sup_req_t, duration_text(sup_duration),
+            str(ext_count), fee_t, str(paid_online), "t" if digitised else "f", "t" if vneid else "f",
+            code_t if h.source == Source.NATIONAL_PORTAL else "", str(seq), sub_t, entered_t,
+            "t" if has_e_result else "f", "t" if has_reused else "f", "t" if has_store else "f",
+            "t" if disliked else "f", "t" if complained else "f",
+            ts(received_first) if received_first is not None else NULL, "f")))
 
         # --- counters and intent
         c.dossiers += 1
@@ -1046,7 +1059,9 @@ class Generator:
 
     # --- satisfaction ---------------------------------------------------------------------------
 
-    def _rating(self, h: Head, account: Account | None, intent: Intent, finished: int, returned: int | None):
+    def _rating(self, h: Head, account: Account | None, intent: Intent, finished: int,
+                returned: int | None) -> bool:
+        """Queue the dossier's rating(s), if any; True when the current one is "not satisfied"."""
         rng, mix, t = self.rng, self.mix, self.times
         if h.source == Source.ONLINE:
             share, channel, rated_at = mix.rated_portal, RatingChannel.PORTAL, finished + rng.randrange(5 * DAY)
@@ -1056,7 +1071,7 @@ class Generator:
             share, channel = mix.rated_counter, RatingChannel.COUNTER
             rated_at = (returned if returned is not None else finished) + 30 + rng.randrange(300)
         if rng.random() >= share or rated_at > self.cutoff:
-            return
+            return False
         satisfied = rng.random() < (mix.satisfied_on_time if intent.on_time is not False else mix.satisfied_late)
         rows = self.tables["ratings"].rows
         rater = account.pk_t if channel == RatingChannel.PORTAL and account is not None else NULL
@@ -1076,13 +1091,15 @@ class Generator:
         self.counters.ratings += 1
         if satisfied:
             self.counters.satisfied += 1
+        return not satisfied
 
     def _feedback(self, h: Head, account: Account, intent: Intent, accepted: int, due: int | None,
-                  finished: int | None) -> None:
+                  finished: int | None) -> bool:
+        """Queue PAKN about the dossier, if any; True when one of DOSSIER_KINDS was written."""
         rng, mix = self.rng, self.mix
         late = intent.on_time is False
         if rng.random() >= (mix.feedback_late if late else mix.feedback_other):
-            return
+            return False
         r = rng.random()
         if late:
             kind = FeedbackKind.LATE if r < 0.6 else (FeedbackKind.SETTLEMENT if r < 0.9 else FeedbackKind.STAFF)
@@ -1094,6 +1111,7 @@ class Generator:
         first = self._feedback_row(account, h, kind, agency, submitted)
         if first is not None and rng.random() < mix.feedback_repeated:
             self._feedback_row(account, h, kind, agency, submitted + 7 * DAY + rng.randrange(7 * DAY), repeat_of=first)
+        return first is not None and kind in DOSSIER_KINDS
 
     def _general_feedback(self, h: Head, account: Account) -> None:
         rng, world = self.rng, self.world

@@ -19,7 +19,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
 
 from tinhso.dossiers.feedback import FeedbackCounts, feedback_counts_by_agency
 from tinhso.dossiers.models import Dossier
@@ -27,6 +26,8 @@ from tinhso.kpi import scoring
 from tinhso.kpi.engine.catalogue import CatalogueSets
 from tinhso.kpi.engine.components import COMPONENTS, Figure
 from tinhso.kpi.engine.facts import VARIANT_OF_KIND
+from tinhso.kpi.engine.facts import gettext_cached as _
+from tinhso.kpi.engine.facts import notes_language
 from tinhso.kpi.engine.places import Place, ScopeKey
 from tinhso.kpi.models import Indicator, MeasurementScope, ReportedStatus, ReportedValue
 from tinhso.kpi.periods import Period, PeriodKind
@@ -130,7 +131,9 @@ class Run:
 
     def __init__(self, *, version: str, catalogue: CatalogueSets, now: dt.datetime, year: int):
         self.version, self.catalogue, self.now, self.year = version, catalogue, now, year
+        notes_language()
         self.indicators = {i.code: i for i in Indicator.objects.filter(version=version, code__startswith="766.")}
+        self.indicator_ids = {code: i.pk for code, i in self.indicators.items()}
         self.rules = {code: indicator_rule(i) for code, i in self.indicators.items()}
         self._feedback: dict[str, dict[int, FeedbackCounts]] = {}
         self._last_year: dict[tuple[int, int], int] | None = None
@@ -164,6 +167,21 @@ class Run:
                 value = ratio_value(figure.numerator, figure.denominator, indicator.factor)
             found = self._scores[key] = (value, result.points, result.empty)
         return found
+
+    def prefetch(self, keys, tallies: dict[ScopeKey, Tally], periods: list[Period]) -> None:
+        """Read now what assembling `keys` × `periods` reads from the database (PAKN per period,
+        reported values, and last year's dossiers when a scope has none accepted in a period: item
+        1.4's fallback), so that the rows can stream into a COPY on the same connection."""
+        for period in periods:
+            self.feedback(period)
+        if periods:
+            self.reported("", 0, periods[0])
+        months = [[m.index for m in period.months()] for period in periods]
+        for key in keys:
+            t = tallies.get(key)
+            if t is None or any(not t.summed(m).get("acc") for m in months):
+                self.last_year_accepted()
+                break
 
     def feedback(self, period: Period) -> dict[int, FeedbackCounts]:
         if period.key not in self._feedback:
@@ -249,6 +267,8 @@ class Context:
 def _decimal(value) -> Decimal | None:
     if value is None:
         return None
+    if type(value) is int:  # the common case first (counts)
+        return Decimal(value)
     if isinstance(value, Fraction):
         return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(PLACES)
     if isinstance(value, int):
@@ -309,8 +329,8 @@ def scope_rows(run: Run, key: ScopeKey, t: Tally | None, period: Period, scope_a
     level, unit_id, agency_id, procedure_id = key
     rows: list[MeasurementRow] = []
     points: dict[str, Decimal | None] = {}
+    ids = run.indicator_ids
     for code in run.codes:
-        indicator = run.indicators[code]
         figure = COMPONENTS[code].function(x)
         x.figures[code] = figure
         if figure.reported:
@@ -321,7 +341,7 @@ def scope_rows(run: Run, key: ScopeKey, t: Tally | None, period: Period, scope_a
                 figure = Figure(figure.numerator, figure.denominator, note=_empty_note(run.rules[code]))
         points[code] = score_points
         rows.append(MeasurementRow(
-            indicator_id=indicator.pk, period=period, scope_level=level, unit_id=unit_id, value=value,
+            indicator_id=ids[code], period=period, scope_level=level, unit_id=unit_id, value=value,
             numerator=_decimal(figure.numerator), denominator=_decimal(figure.denominator), points=score_points,
             agency_id=agency_id, procedure_id=procedure_id, note=str(figure.note)[:300]))
     missing: dict[str, list[str]] = {}  # a group → the components below it without points

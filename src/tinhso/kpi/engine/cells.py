@@ -2,49 +2,55 @@
 
 One SQL statement over the dossiers of the year (or of some agencies and months, for an incremental
 update): the inner query — written by the ORM — computes each dossier's facts once (kpi/engine/
-facts.py); the outer one sums the counters' conditions (`SUM(CASE WHEN … THEN 1 ELSE 0 END)`, the
-same conditional aggregation as `Count(filter=…)`) grouped by competent agency, procedure and month.
+facts.py) as true/false columns; the outer one counts the rows satisfying each counter's condition
+(`COUNT(*) FILTER (WHERE …)`, Django's `Count(filter=…)`) grouped by competent agency, procedure and
+month.
 The inner query is fenced (`OFFSET 0` on PostgreSQL) so that the planner does not inline it and
 evaluate a fact once per counter that reads it. Nothing but the grouped rows reaches Python.
 
-A second, small query counts dossiers whose full sync message was delivered (item 1.4), from the
-outbox side.
+Dossiers whose full sync message was delivered (item 1.4) are counted in the same pass, from the
+column the outbox's trigger keeps on the dossier.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth
+from django.db.models import Q
 
-from tinhso.dossiers.models import Dossier, OutboxMessage, Source
+from tinhso.dossiers.models import Dossier
 from tinhso.kpi.engine.components import all_counters
 from tinhso.kpi.engine.facts import (
-    SYNC_TOPIC,
     VARIANTS,
+    fact,
     Catalogue,
     Judgement,
     cohort_in,
     cohort_month,
     dossier_facts,
 )
-from tinhso.kpi.periods import VN, Period
+from tinhso.kpi.periods import Period
 
 CellKey = tuple[int, int, int]  # (agency id, procedure id, month)
 
 
-def counter_columns() -> list[tuple[str, str]]:
-    """[(counter name as stored, SQL condition)], variant counters once per kind of period."""
+#: Dossiers accepted in the year, not received from the national portal, whose full sync message
+#: was delivered (item 1.4: "Hồ sơ đã đồng bộ"): the `sync_delivered` column a trigger keeps from
+#: the outbox (dossiers migration 0005). Not a component's counter: 1.4 reads it with its own.
+SENT = ("sent", fact("acc") & ~fact("nat") & fact("sent"))
+
+
+def counter_columns(*, boolean: bool = False) -> list[tuple[str, str]]:
+    """[(counter name as stored, SQL condition)], variant counters once per kind of period; `boolean`:
+    over the pass's true/false fact columns."""
     columns = []
     for counter in all_counters():
         if counter.cond.varies:
-            columns += [(f"{counter.name}.{v}", counter.cond.sql(v)) for v in VARIANTS]
+            columns += [(f"{counter.name}.{v}", counter.cond.sql(v, boolean=boolean)) for v in VARIANTS]
         else:
-            columns.append((counter.name, counter.cond.sql()))
+            columns.append((counter.name, counter.cond.sql(boolean=boolean)))
     return columns
 
 
@@ -82,7 +88,7 @@ def cells_count(*, year: int, catalogue: Catalogue, judgement: Judgement,
                 where: Q | None = None) -> dict[CellKey, dict[str, float]]:
     """{(agency, procedure, month): {counter: count}} for the year's dossiers (and `where`). Only
     non-zero counts are kept; `dur` is in seconds (item 2.2)."""
-    facts = dossier_facts(catalogue=catalogue, judgement=judgement)
+    facts = dossier_facts(catalogue=catalogue, judgement=judgement, with_sync=True, boolean=True)
     inner = Dossier.objects.filter(_year_window(year))
     if where is not None:
         inner = inner.filter(where)
@@ -90,13 +96,18 @@ def cells_count(*, year: int, catalogue: Catalogue, judgement: Judgement,
         "competent_agency_id", "procedure_id", "f_month", *facts).order_by()
     sql, params = inner.query.sql_with_params()
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    columns = counter_columns()
-    sums = ", ".join(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for _name, condition in columns)
+    columns = counter_columns(boolean=True) + [(SENT[0], SENT[1].sql(boolean=True))]
+    # Facts as true/false columns and FILTER rather than 0/1 columns and SUM(CASE …): a third less
+    # work per dossier for the server (measured at 1,000,000 dossiers; same counts).
+    sums = ", ".join(f"COUNT(*) FILTER (WHERE {condition})" for _name, condition in columns)
     outer = (f"SELECT competent_agency_id, procedure_id, f_month, {sums}, SUM(f_dur) "
              f"FROM ({sql}{fence}) AS d GROUP BY competent_agency_id, procedure_id, f_month")
     cells: dict[CellKey, dict[str, float]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         no_jit(cursor)
+        if connection.vendor == "postgresql":
+            # ~20,000 groups × 30 counters: more than the default 4 MB, which spills them to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(outer, params)
         for row in cursor.fetchall():
             counts = {name: int(value) for (name, _c), value in zip(columns, row[3:-1], strict=True) if value}
@@ -104,24 +115,4 @@ def cells_count(*, year: int, catalogue: Catalogue, judgement: Judgement,
             if seconds:
                 counts["dur"] = round(seconds)
             cells[(row[0], row[1], int(row[2]))] = counts
-    for key, sent in _delivered(year=year, where=where).items():
-        cells.setdefault(key, {})["sent"] = sent
     return cells
-
-
-def _delivered(*, year: int, where: Q | None) -> dict[CellKey, int]:
-    """Dossiers accepted in the year, not received from the national portal, whose full sync message
-    was delivered (item 1.4: "Hồ sơ đã đồng bộ"), per cell — from the outbox side."""
-    span = Period.of_year(year)
-    dossiers = Dossier.objects.filter(accepted_at__gte=span.start, accepted_at__lt=span.end).exclude(
-        source=Source.NATIONAL_PORTAL)
-    if where is not None:
-        dossiers = dossiers.filter(where)
-    rows = (OutboxMessage.objects.filter(topic=SYNC_TOPIC, sent_at__isnull=False, dossier__in=dossiers)
-            .values("dossier__competent_agency_id", "dossier__procedure_id",
-                    month=ExtractMonth("dossier__accepted_at", tzinfo=VN))
-            .annotate(n=Count("dossier_id", distinct=True)).order_by())
-    found: dict[CellKey, int] = defaultdict(int)
-    for row in rows:
-        found[(row["dossier__competent_agency_id"], row["dossier__procedure_id"], row["month"])] += row["n"]
-    return found

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.kpi.engine.facts import Cond, fact
+from tinhso.kpi.engine.facts import gettext_cached as _
 from tinhso.kpi.models import MeasurementScope
 
 Number = int | Decimal | Fraction
@@ -133,7 +133,7 @@ def public_content_full(x) -> Figure:
     đã được cập nhật, công khai … Chỉ tiêu không tính theo thời gian (tính đến thời điểm hiện tại)",
     and not for units below the province: computed from the catalogue as it is now."""
     if x.level != MeasurementScope.PROVINCE:
-        return Figure(note=str(PROVINCE_ONLY))
+        return Figure(note=_("Chỉ tiêu chỉ thống kê cho cấp tỉnh."))
     public = x.applied
     return Figure(len(public & x.catalogue.complete), len(public),
                   note=_("Tính theo danh mục thủ tục hiện hành, không theo kỳ."))
@@ -391,7 +391,7 @@ def petitions_classified(x) -> Figure:
     nhận được phân loại theo Quy định, chính sách, thủ tục hoặc Hành vi của cán bộ công chức/ Tổng số
     PAKN trong kỳ theo đơn vị thống kê"."""
     if x.procedure_id:
-        return Figure(note=str(NOT_BY_PROCEDURE))
+        return Figure(note=_("Chỉ tiêu không thống kê theo thủ tục hành chính."))
     fb = x.feedback
     return Figure(fb.about_rules + fb.about_staff, fb.received)
 
@@ -403,7 +403,7 @@ def petitions_on_time(x) -> Figure:
     nhận, xử lý trong kỳ" — counted by dossiers.feedback.feedback_counts_by_agency, per period (a
     PAKN received in one month and answered in the next is in both). 6 points when there is none."""
     if x.procedure_id:
-        return Figure(note=str(NOT_BY_PROCEDURE))
+        return Figure(note=_("Chỉ tiêu không thống kê theo thủ tục hành chính."))
     fb = x.feedback
     return Figure(fb.on_time, fb.due)
 
@@ -414,7 +414,7 @@ def petitions_satisfied(x) -> Figure:
     tiếp tục có phản ánh, kiến nghị về kết quả giải quyết hoặc quá hạn)/Tổng số phản ánh, kiến nghị …
     Tổng số PAKN= Tổng số PAKN có ngày tiếp nhận đầu tiên trong kỳ". 6 points when there is none."""
     if x.procedure_id:
-        return Figure(note=str(NOT_BY_PROCEDURE))
+        return Figure(note=_("Chỉ tiêu không thống kê theo thủ tục hành chính."))
     fb = x.feedback
     return Figure(fb.satisfactory, fb.received)
 

@@ -20,31 +20,53 @@ dossier's events and supplements (tests/kpi/test_766_sql_verdict.py checks it on
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
     Case,
     DateTimeField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.db.models.lookups import LessThan
+from django.utils.translation import get_language, gettext
 
 from tinhso.catalog.models import Channel
-from tinhso.dossiers.feedback import DOSSIER_KINDS
-from tinhso.dossiers.models import Attachment, Feedback, Rating, Source, Status, Supplement
+from tinhso.dossiers.models import Source, Status
 from tinhso.kpi.periods import VN, Period
 
 ONE, ZERO = Value(1), Value(0)
+
+_NOTES = threading.local()
+
+
+def notes_language() -> None:
+    """Remember the active language for this thread's notes (the assembler calls it once per run):
+    asking Django for it costs ~50 µs a call, more than assembling a row."""
+    _NOTES.language = get_language()
+
+
+def gettext_cached(message: str) -> str:
+    """`gettext`, remembered per language: the assembler writes the same notes on tens of thousands of
+    rows a run, and Django's lookup costs more than the rest of a row. Still `_` to makemessages."""
+    language = getattr(_NOTES, "language", None)
+    return _gettext_in(message, language if language is not None else get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _gettext_in(message: str, language: str | None) -> str:
+    return gettext(message)
+
 
 #: The four moments an open dossier is judged at, one per kind of period that holds its month:
 #: the end of its month, of its quarter, of its year, and now (year to date). Each is capped at now.
@@ -59,6 +81,9 @@ COMPLETED = [Status.PROCESSED, Status.RETURNED]
 
 def flag(condition) -> Case:
     return Case(When(condition, then=ONE), default=ZERO, output_field=IntegerField())
+
+
+_flag01 = flag
 
 
 def moment(value: dt.datetime) -> Value:
@@ -166,11 +191,11 @@ def open_on_time_q(at, at_from_subquery=None) -> Q:
     """A dossier still open (no terminal state, no request waiting, at most one request, answered):
     "Chưa có trạng thái hoàn thành → lấy ngày cuối kỳ báo cáo là ngày kết thúc xử lý" — the end is
     `at`, less the citizen's supplement time when the supplement was completed by then (the rule
-    deducts completed spans only). `at` is an expression of the row; `at_from_subquery` the same
-    moment written with OuterRef, for the supplement subquery (a constant needs no twin)."""
-    completed_by = Exists(Supplement.objects.filter(
-        dossier=OuterRef("pk"), received_at__isnull=False,
-        received_at__lte=at if at_from_subquery is None else at_from_subquery))
+    deducts completed spans only). `at` is an expression of the row. "Completed by then" is "a
+    supplement row received at or before `at`", i.e. the first completion (`supplement_received_at`,
+    kept by a trigger on the supplements: dossiers migration 0005) at or before it. The second
+    argument, once the same moment written for a subquery, is no longer needed (kept for callers)."""
+    completed_by = Q(supplement_received_at__isnull=False, supplement_received_at__lte=at)
     return Q(due_at__gte=at) | (
         Q(supplement_count=1)
         & Q(due_at__gte=ExpressionWrapper(at - F("supplement_duration"), output_field=DateTimeField()))
@@ -180,7 +205,7 @@ def open_on_time_q(at, at_from_subquery=None) -> Q:
 
 def open_on_time_at(judgement: Judgement, variant: str) -> Q:
     """`open_on_time_q` at the moment of `variant` (an expression of the dossier's acceptance)."""
-    return open_on_time_q(judgement.expression(variant), judgement.expression(variant, ref=OuterRef))
+    return open_on_time_q(judgement.expression(variant))
 
 
 # --- Every fact ------------------------------------------------------------------------------------
@@ -194,23 +219,33 @@ class Catalogue:
     fee_procedures: frozenset[int]   # procedures with fee information ≠ 0 (items 3.5, 3.6)
 
 
-def _member(field: str, ids: Iterable[int]):
+def truth(condition) -> ExpressionWrapper:
+    """A condition as a boolean column (the pass's form: cheaper than a 0/1 CASE per fact)."""
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def _member(field: str, ids: Iterable[int], mark=flag):
     ids = sorted(ids)
-    return flag(Q(**{f"{field}__in": ids})) if ids else ZERO
+    if ids:
+        return mark(Q(**{f"{field}__in": ids}))
+    return ZERO if mark is flag else Value(False, output_field=BooleanField())
 
 
 def dossier_facts(*, catalogue: Catalogue, judgement: Judgement | None = None,
-                  at: dt.datetime | None = None, with_sync: bool = False) -> dict[str, object]:
+                  at: dt.datetime | None = None, with_sync: bool = False,
+                  boolean: bool = False) -> dict[str, object]:
     """{column: expression} of every fact. The pass gives a `judgement` (the four moments of open
     dossiers, one column each); a drill-down gives the one moment `at` of its period (column
-    `on_open`) and may ask for `sync` (an outbox message delivered, item 1.4)."""
-    paper = _member("procedure_version_id", catalogue.paper_versions)
+    `on_open`) and may ask for `sync` (an outbox message delivered, item 1.4). With `boolean` the
+    columns are true/false instead of 0/1 (the pass: cheaper; `Cond.sql(boolean=True)` reads them)."""
+    flag = truth if boolean else _flag01
+    paper = _member("procedure_version_id", catalogue.paper_versions, flag)
     facts: dict[str, object] = {
         "f_acc": flag(ACCEPTED),
         "f_online": flag(Q(channel=Channel.ONLINE)),
         "f_postal": flag(Q(channel=Channel.POSTAL)),
         "f_paper": paper,
-        "f_feeproc": _member("procedure_id", catalogue.fee_procedures),
+        "f_feeproc": _member("procedure_id", catalogue.fee_procedures, flag),
         "f_fee": flag(Q(fee_total__gt=0)),
         # "DuocThanhToanTrucTuyen = 1: … trên cổng DVCQG, 2: … qua Cổng thanh toán BNĐP" (3.6)
         "f_paid": flag(Q(paid_online__in=[1, 2])),
@@ -220,13 +255,14 @@ def dossier_facts(*, catalogue: Catalogue, judgement: Judgement | None = None,
         "f_vneid": flag(Q(vneid_authenticated=True)),
         "f_appl": flag(Q(applicant_id__isnull=False)),
         "f_noresult": flag(Q(status__in=ENDED_WITHOUT_RESULT)),
-        "f_eres": flag(Exists(Attachment.objects.filter(dossier=OuterRef("pk"), is_result=True))),
-        "f_reused": flag(Exists(Attachment.objects.filter(dossier=OuterRef("pk"), reused=True))),
-        "f_store": flag(Exists(Attachment.objects.filter(dossier=OuterRef("pk"), from_citizen_store=True))),
+        # The next four are columns a trigger keeps from the dossier's files, ratings and PAKN
+        # (dossiers migration 0005): an e-result, a component reused, one from the citizen's store.
+        "f_eres": flag(Q(has_e_result=True)),
+        "f_reused": flag(Q(has_reused_component=True)),
+        "f_store": flag(Q(has_store_component=True)),
         # 5.4: "hồ sơ TTHC có phản ánh, kiến nghị hoặc đánh giá dislike": a current "not satisfied"
-        # rating, or a PAKN about this dossier's reception, settlement or lateness.
-        "f_dissat": flag(Exists(Rating.objects.filter(dossier=OuterRef("pk"), is_current=True, satisfied=False))
-                         | Exists(Feedback.objects.filter(dossier=OuterRef("pk"), kind__in=DOSSIER_KINDS))),
+        # rating, or a PAKN about this dossier's reception, settlement or lateness (DOSSIER_KINDS).
+        "f_dissat": flag(Q(has_dislike=True) | Q(has_complaint=True)),
         "f_done": flag(ACCEPTED & Q(status__in=COMPLETED, finished_at__isnull=False)),
         # 2.2: "Tổng thời gian được tính tương tự chỉ tiêu 2a": end − start − supplement time.
         "f_dur": Case(When(ACCEPTED & Q(status__in=COMPLETED, finished_at__isnull=False),
@@ -242,10 +278,8 @@ def dossier_facts(*, catalogue: Catalogue, judgement: Judgement | None = None,
     if at is not None:
         facts["f_on_open"] = flag(JUDGED & OPEN & open_on_time_q(moment(at)))
     if with_sync:
-        from tinhso.dossiers.models import OutboxMessage
-
-        facts["f_sent"] = flag(Exists(OutboxMessage.objects.filter(
-            dossier=OuterRef("pk"), topic=SYNC_TOPIC, sent_at__isnull=False)))
+        # A full sync message (SYNC_TOPIC) delivered: a column kept from the outbox by a trigger.
+        facts["f_sent"] = flag(Q(sync_delivered=True))
     return facts
 
 
@@ -285,13 +319,15 @@ class Cond:
             return f"f_on_open_{variant}"
         return f"f_{name}"
 
-    def sql(self, variant: str | None = None) -> str:
+    def sql(self, variant: str | None = None, *, boolean: bool = False) -> str:
+        """Over 0/1 columns (`f_x = 1`), or with `boolean` over true/false ones (`f_x`)."""
         if self.op == "fact":
-            return f"{self._column(variant)} = 1"
+            # `IS TRUE`: a condition over a null column is null, which a 0/1 column made 0.
+            return f"{self._column(variant)} IS TRUE" if boolean else f"{self._column(variant)} = 1"
         if self.op == "not":
-            return f"NOT ({self.args[0].sql(variant)})"
+            return f"NOT ({self.args[0].sql(variant, boolean=boolean)})"
         joiner = " AND " if self.op == "and" else " OR "
-        return "(" + joiner.join(arg.sql(variant) for arg in self.args) + ")"
+        return "(" + joiner.join(arg.sql(variant, boolean=boolean) for arg in self.args) + ")"
 
     def q(self) -> Q:
         """For the drill-down, where `on_open` is the one column of its period."""
