@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from tinhso.dossiers.tracking import code_normalise, tracking_allowed, tracking_answer_store, tracking_lookup
+from tinhso.dossiers.tracking import code_normalise, tracking_answer_store, tracking_count, tracking_lookup
 
 router = Router(tags=["Tra cứu hồ sơ"], auth=None)
 
@@ -76,7 +76,7 @@ def tracking(request: HttpRequest, code: str):
     # our own output with pydantic would cost as much as the two queries.
     normal = code_normalise(code)
     key = f"tracking:answer:{get_language()}:{normal}" if normal else None
-    allowed, wait, cached = tracking_allowed(request, answer_key=key)
+    allowed, wait, cached = tracking_count(request, answer_key=key)
     if not allowed:
         response = _json(429, {"code": "rate_limited", "message": _(
             "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(n)d giây.") % {"n": wait},

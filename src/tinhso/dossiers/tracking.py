@@ -290,11 +290,11 @@ def tracking_limit_reset(ident: str) -> None:
         cache.delete(_window_key(ident, throttle.duration, time.time())[0])
 
 
-def tracking_allowed(request: HttpRequest, *, answer_key: str | None = None) -> tuple[bool, int, bytes | None]:
-    """(allowed, seconds to wait, cached answer): counts this look-up against the client's budget,
+def tracking_count(request: HttpRequest, *, answer_key: str | None = None) -> tuple[bool, int, bytes | None]:
+    """(allowed, seconds to wait, kept answer): counts this look-up against the client's budget,
     one budget shared by the page and the API — a fixed window per client address (at most twice
-    the rate across a window's edge, see docs/decisions.md "Tracking limit") — and, with
-    `answer_key`, reads the answer kept by `tracking_answer_store` in the same cache round trip."""
+    the rate across a window's edge, see docs/decisions.md "Tracking limit and kept answers") — and,
+    with `answer_key`, reads the answer kept by `tracking_answer_store` in the same round trip."""
     fetch = answer_key if answer_key and settings.TINHSO_TRACKING_CACHE_SECONDS > 0 else None
     throttle = TrackingThrottle()
     limit, seconds = throttle.num_requests, throttle.duration
@@ -308,3 +308,9 @@ def tracking_allowed(request: HttpRequest, *, answer_key: str | None = None) -> 
     if count <= limit:
         return True, 0, cached
     return False, max(1, int((window + 1) * seconds - now + 0.999)), None
+
+
+def tracking_allowed(request: HttpRequest) -> tuple[bool, int]:
+    """(allowed, seconds to wait): `tracking_count` without a kept answer (the pages)."""
+    allowed, wait, _kept = tracking_count(request)
+    return allowed, wait

@@ -403,7 +403,7 @@ class ProcedureCost:
     counted: Decimal  # dossiers the procedure had in item 2.1 (0 if none)
 
 
-def _dossier_components() -> set[str]:
+def dossier_components() -> set[str]:
     from tinhso.kpi.engine.components import COMPONENTS
 
     return {code for code, component in COMPONENTS.items() if component.drill is not None}
@@ -420,7 +420,7 @@ def costliest_procedures(*, period: Period, scope: MonitorScope, limit: int = 10
     if scope.level != "province":
         return []
     indicators = indicators if indicators is not None else indicators_of_version(version)
-    components = {indicators[c].pk: indicators[c] for c in _dossier_components() & set(indicators)
+    components = {indicators[c].pk: indicators[c] for c in dossier_components() & set(indicators)
                   if indicators[c].max_points}
     whole = {m.indicator_id: m for m in Measurement.objects.filter(
         indicator_id__in=list(components), period=period.key, scope=scope.key)}
@@ -544,44 +544,12 @@ class DrillWindow:
         return (self.page - 1) * self.page_size + 1
 
 
-def _drill_reasons(code: str, dossiers: list, *, period: Period, now: dt.datetime, lost: bool) -> list:
-    """Why each dossier lost the point, as `component_dossier_page` says it (the same helpers)."""
-    from tinhso.dossiers.feedback import DOSSIER_KINDS
-    from tinhso.dossiers.models import Feedback, Rating
-    from tinhso.dossiers.selectors import dossier_verdicts
-    from tinhso.kpi.engine.components import COMPONENTS
-    from tinhso.kpi.engine.drilldown import DrillRow, _verdict_reason
-    from tinhso.kpi.engine.facts import Judgement
-
-    if not lost:
-        return [DrillRow(dossier, "") for dossier in dossiers]
-    at = Judgement(period.year, now).of_period(period)
-    verdicts = dossier_verdicts(dossiers, period_end=at) if code in ("766.2.1", "766.5.4") else {}
-    disliked = set(Rating.objects.filter(dossier__in=dossiers, is_current=True, satisfied=False)
-                   .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
-    complained = set(Feedback.objects.filter(dossier__in=dossiers, kind__in=DOSSIER_KINDS)
-                     .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
-    rows = []
-    for dossier in dossiers:
-        parts, late_by = [], None
-        verdict = verdicts.get(dossier.pk)
-        if verdict is not None and verdict.on_time is False:
-            text, late_by = _verdict_reason(verdict, dossier)
-            parts.append(text or _("Quá hạn"))
-        if dossier.pk in disliked:
-            parts.append(_("Bị đánh giá không hài lòng"))
-        if dossier.pk in complained:
-            parts.append(_("Có phản ánh, kiến nghị về việc tiếp nhận, giải quyết"))
-        rows.append(DrillRow(dossier, "; ".join(parts) or str(COMPONENTS[code].drill.lost), late_by))
-    return rows
-
-
 def _drill_queryset(*, code: str, period: Period, scope: MonitorScope, lost: bool, user, now: dt.datetime):
-    from tinhso.dossiers.selectors import dossiers_visible_to
+    from tinhso.dossiers.selectors import visible_only
 
     rows = component_dossiers(code=code, period=period, unit=None if scope.agency else scope.unit,
                               agency=scope.agency, lost=lost, now=now)
-    rows = rows.filter(pk__in=dossiers_visible_to(user).values("pk"))
+    rows = visible_only(rows, user)
     return rows.select_related("procedure", "competent_agency").order_by("accepted_at", "submitted_at", "pk")
 
 
@@ -605,7 +573,9 @@ def drilldown_window(*, code: str, period: Period, scope: MonitorScope, lost: bo
         dossiers = list(rows[start:start + page_size + 1])
     has_next = len(dossiers) > page_size
     dossiers = dossiers[:page_size]
-    window = DrillWindow(_drill_reasons(code, dossiers, period=period, now=now, lost=lost), page, page_size, has_next)
+    from tinhso.kpi.engine.drilldown import drill_reasons
+
+    window = DrillWindow(drill_reasons(code, dossiers, period=period, now=now, lost=lost), page, page_size, has_next)
     if dossiers:
         audit_record(action="kpi.drilldown_viewed", actor=user, object_type="kpi.component", object_id=code,
                      data={"period": period.key, "scope": scope.key, "lost": lost, "page": page,
@@ -618,6 +588,7 @@ def drilldown_stream(*, code: str, period: Period, scope: MonitorScope, lost: bo
     """Every dossier of the list, chunk by chunk (never the whole list in memory), with reasons; the
     export is audited once (`kpi.drilldown_exported`) before the first row."""
     from tinhso.core.audit import audit_record
+    from tinhso.kpi.engine.drilldown import drill_reasons
 
     now = now or timezone.now()
     rows = _drill_queryset(code=code, period=period, scope=scope, lost=lost, user=user, now=now)
@@ -625,4 +596,4 @@ def drilldown_stream(*, code: str, period: Period, scope: MonitorScope, lost: bo
                  data={"period": period.key, "scope": scope.key, "lost": lost})
     # iterator(): a server-side cursor on PostgreSQL, chunked fetches on SQLite.
     for batch in itertools.batched(rows.iterator(chunk_size=chunk), chunk):
-        yield from _drill_reasons(code, list(batch), period=period, now=now, lost=lost)
+        yield from drill_reasons(code, list(batch), period=period, now=now, lost=lost)

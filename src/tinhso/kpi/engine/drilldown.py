@@ -25,9 +25,8 @@ from tinhso.core.audit import audit_record
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.core.selectors import unit_subtree_ids, units_on
 from tinhso.dossiers import rules
-from tinhso.dossiers.feedback import DOSSIER_KINDS
-from tinhso.dossiers.models import Dossier, Feedback, Rating
-from tinhso.dossiers.selectors import dossier_verdicts, dossiers_visible_to
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.selectors import dossier_verdicts, visible_only
 from tinhso.kpi.engine import places as placing
 from tinhso.kpi.engine.catalogue import catalogue_read
 from tinhso.kpi.engine.cells import no_jit
@@ -120,13 +119,37 @@ def _duration(delta: dt.timedelta) -> str:
     return " ".join(parts) or _("dưới 1 phút")
 
 
-def _verdict_reason(verdict: rules.Verdict, dossier: Dossier) -> tuple[str, dt.timedelta | None]:
+def verdict_reason(verdict: rules.Verdict, dossier: Dossier) -> tuple[str, dt.timedelta | None]:
     if verdict.reason == rules.Reason.SEVERAL_SUPPLEMENTS:
         return _("Yêu cầu bổ sung hồ sơ %(n)s lần (từ 2 lần tính quá hạn)") % {"n": dossier.supplement_count}, None
     if verdict.reason == rules.Reason.AFTER_APPOINTMENT and verdict.end is not None and dossier.due_at:
         late = verdict.end - dossier.due_at
         return _("Trễ %(late)s so với ngày hẹn trả") % {"late": _duration(late)}, late
     return "", None
+
+
+def drill_reasons(code: str, dossiers: list[Dossier], *, period: Period, now: dt.datetime,
+                  lost: bool) -> list[DrillRow]:
+    """Each dossier with why it lost the point (`lost`; else no reason): late by the on-time rule
+    (2.1, and 5.4's lateness), rated not satisfied or complained about (5.4, from the dossier's own
+    flags), else the component's general reason."""
+    if not lost:
+        return [DrillRow(dossier, "") for dossier in dossiers]
+    at = Judgement(period.year, now).of_period(period)
+    verdicts = dossier_verdicts(dossiers, period_end=at) if code in ("766.2.1", "766.5.4") else {}
+    rows = []
+    for dossier in dossiers:
+        parts, late_by = [], None
+        verdict = verdicts.get(dossier.pk)
+        if verdict is not None and verdict.on_time is False:
+            text, late_by = verdict_reason(verdict, dossier)
+            parts.append(text or _("Quá hạn"))
+        if code == "766.5.4" and dossier.has_dislike:
+            parts.append(_("Bị đánh giá không hài lòng"))
+        if code == "766.5.4" and dossier.has_complaint:
+            parts.append(_("Có phản ánh, kiến nghị về việc tiếp nhận, giải quyết"))
+        rows.append(DrillRow(dossier, "; ".join(parts) or str(COMPONENTS[code].drill.lost), late_by))
+    return rows
 
 
 def component_dossier_page(*, code: str, period: Period | str, unit: AdministrativeUnit | None = None,
@@ -140,35 +163,15 @@ def component_dossier_page(*, code: str, period: Period | str, unit: Administrat
     rows = component_dossiers(code=code, period=period, unit=unit, agency=agency, procedure=procedure, lost=lost,
                               now=now, day=day)
     if user is not None:
-        rows = rows.filter(pk__in=dossiers_visible_to(user).values("pk"))
+        rows = visible_only(rows, user)
     rows = rows.select_related("procedure", "competent_agency").order_by("accepted_at", "submitted_at", "pk")
     paginator = Paginator(rows, min(max(page_size, 1), MAX_PAGE_SIZE))
     with transaction.atomic(), connection.cursor() as cursor:
         no_jit(cursor)
         current = paginator.get_page(page)
         dossiers = list(current.object_list)
-    reasons: list[DrillRow] = []
-    if lost:
-        period_obj = period if isinstance(period, Period) else Period.parse(period, today=now.astimezone(VN).date())
-        at = Judgement(period_obj.year, now).of_period(period_obj)
-        verdicts = dossier_verdicts(dossiers, period_end=at) if code in ("766.2.1", "766.5.4") else {}
-        disliked = set(Rating.objects.filter(dossier__in=dossiers, is_current=True, satisfied=False)
-                       .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
-        complained = set(Feedback.objects.filter(dossier__in=dossiers, kind__in=DOSSIER_KINDS)
-                         .values_list("dossier_id", flat=True)) if code == "766.5.4" else set()
-        for dossier in dossiers:
-            parts, late_by = [], None
-            verdict = verdicts.get(dossier.pk)
-            if verdict is not None and verdict.on_time is False:
-                text, late_by = _verdict_reason(verdict, dossier)
-                parts.append(text or _("Quá hạn"))
-            if dossier.pk in disliked:
-                parts.append(_("Bị đánh giá không hài lòng"))
-            if dossier.pk in complained:
-                parts.append(_("Có phản ánh, kiến nghị về việc tiếp nhận, giải quyết"))
-            reasons.append(DrillRow(dossier, "; ".join(parts) or str(COMPONENTS[code].drill.lost), late_by))
-    else:
-        reasons = [DrillRow(dossier, "") for dossier in dossiers]
+    period_obj = period if isinstance(period, Period) else Period.parse(period, today=now.astimezone(VN).date())
+    reasons = drill_reasons(code, dossiers, period=period_obj, now=now, lost=lost)
     if user is not None and dossiers:
         audit_record(action="kpi.drilldown_viewed", actor=user, object_type="kpi.component", object_id=code,
                      data={"period": str(period), "unit": unit.pk if unit else None,

@@ -523,7 +523,7 @@ def component(request, code: str):
     scope = _scope(request.GET.get("pham_vi", ""), period)
     measurement = selectors.measurement_of(indicator=indicator, scope=scope, period=period)
     lost = request.GET.get("ds", "mat-diem") != "tat-ca"
-    drillable = code in selectors._dossier_components()
+    drillable = code in selectors.dossier_components()
     try:
         page = max(int(request.GET.get("trang", "1")), 1)
     except ValueError:

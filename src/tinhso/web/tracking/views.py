@@ -90,7 +90,7 @@ def lookup(request):
     code = code_normalise(typed)
     if code is not None:
         return redirect("tracking:dossier", code=code)
-    allowed, wait, _cached = tracking_allowed(request)
+    allowed, wait = tracking_allowed(request)
     if not allowed:
         return _limited(request, typed, wait)
     return _not_found(request, typed)
@@ -103,7 +103,7 @@ def _steps(found: Tracking) -> list[dict[str, Any]]:
 
 @require_GET
 def dossier(request, code: str):
-    allowed, wait, _cached = tracking_allowed(request)
+    allowed, wait = tracking_allowed(request)
     if not allowed:
         return _limited(request, code, wait)
     found = tracking_lookup(code)
