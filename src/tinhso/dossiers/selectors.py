@@ -40,16 +40,20 @@ OPEN_STATUSES = [Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.S
                  Status.FINANCIAL_REQUESTED, Status.PROCESSED]
 
 
-def _official_agency_ids(user: User) -> list[int]:
+def _reading_roles(user: User) -> list[tuple[int, str, str]]:
+    """(agency id, role, agency kind) of the official's current roles that read dossiers: one query."""
     if not getattr(user, "is_authenticated", False) or not user.is_official:
         return []
-    return list(user_roles(user).exclude(role=Role.INTEGRATION).values_list("agency_id", flat=True).distinct())
+    return list(user_roles(user).exclude(role=Role.INTEGRATION).values_list("agency_id", "role", "agency__kind"))
+
+
+def _oversees(roles: list[tuple[int, str, str]]) -> bool:
+    return any(role == Role.LEADER and kind == AgencyKind.PROVINCE_PEOPLES_COMMITTEE for _a, role, kind in roles)
 
 
 def oversees_province(user: User) -> bool:
     """A current leader role in the provincial People's Committee (see the module docstring)."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_official and user_roles(user).filter(
-        role=Role.LEADER, agency__kind=AgencyKind.PROVINCE_PEOPLES_COMMITTEE).exists())
+    return _oversees(_reading_roles(user))
 
 
 def dossiers_visible_to(user: User) -> QuerySet[Dossier]:
@@ -64,9 +68,10 @@ def visible_only(rows: QuerySet[Dossier], user: User) -> QuerySet[Dossier]:
         return rows.none()
     if not user.is_official:
         return rows.filter(applicant=user)
-    if oversees_province(user):
+    roles = _reading_roles(user)
+    if _oversees(roles):
         return rows
-    agencies = _official_agency_ids(user)
+    agencies = sorted({agency for agency, _role, _kind in roles})
     if not agencies:
         return rows.none()
     touched = DossierEvent.objects.filter(dossier=OuterRef("pk"), to_agency_id__in=agencies)
