@@ -8,6 +8,8 @@ linking to the back office, and the read is audited; the plan page shows every t
 
 from __future__ import annotations
 
+import uuid
+
 import csv
 import datetime as dt
 import io
@@ -125,7 +127,9 @@ def test_a_citizen_and_a_specialist_get_a_polite_403_a_leader_gets_in(client, da
 def test_the_overview_shows_the_province_score_and_five_groups_in_tables(client, data,
                                                                          django_assert_max_num_queries):
     login(client, data.leader)
-    with django_assert_max_num_queries(20):  # reads measurements only: no query per dossier, commune or row
+    # The page computed afresh (its cache is off in tests): measurements read by kind, a fixed number
+    # of queries — none per dossier, commune or row.
+    with django_assert_max_num_queries(24):
         response = client.get("/giam-sat/", {"ky": MONTH})
     html = response.content.decode()
     total = Measurement.objects.get(indicator__code="766.TOTAL", period=MONTH, scope_level="province",
@@ -215,7 +219,11 @@ def test_the_scope_picker_lists_the_communes_and_finds_an_agency_by_search(clien
     assert "Không tìm thấy cơ quan nào khớp với" in response.content.decode()
 
 
-def test_the_page_cache_serves_a_second_visit_and_a_recompute_renews_it(client, data, settings):
+def test_the_page_cache_serves_a_second_visit_and_a_recompute_renews_it(client, data, settings, monkeypatch):
+    from tinhso.web.monitor import views
+
+    monkeypatch.setattr(views, "_cache_on", True)
+    monkeypatch.setattr(views, "CACHE_PREFIX", f"test:monitor:{uuid.uuid4().hex}:")
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": "monitor-page-cache-test"}}
     login(client, data.leader)

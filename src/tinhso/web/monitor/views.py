@@ -189,6 +189,7 @@ def _points(points) -> str:
 # running month's label, the twelve months of the trend).
 
 CACHE_SECONDS = 3600
+CACHE_PREFIX = "tinhso:monitor:v1:"
 _cache_on = True
 
 
@@ -213,7 +214,7 @@ def _cached(parts: tuple, compute):
     """`compute()` once per key (`parts` + the measurements' stamp, the day, the language)."""
     if not _cache_on:
         return compute()
-    key = "tinhso:monitor:v1:" + ":".join(str(p) for p in (*parts, vn_today().isoformat(), get_language()))
+    key = CACHE_PREFIX + ":".join(str(p) for p in (*parts, vn_today().isoformat(), get_language()))
     key = key.replace(" ", "_")
     try:
         found = cache.get(key)
